@@ -1,0 +1,122 @@
+"""Application settings: one place, environment prefix ``PARLEY_``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; defaults give the embedded, key-less set-up."""
+
+    model_config = SettingsConfigDict(env_prefix="PARLEY_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    # Empty means SQLite in the data directory; set a postgresql:// URL to scale out.
+    database_url: str = ""
+    # Empty means the in-process event bus; a redis:// URL fans events out across instances.
+    redis_url: str = ""
+    # Empty means a persistent Chroma client in the data directory.
+    chroma_url: str = ""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # The public base URL used in links the bot sends (help-centre articles).
+    public_url: str = "http://127.0.0.1:8000"
+
+    secret_key: str = Field(default="", description="Signs agent and visitor tokens.")
+    agent_token_minutes: int = 12 * 60
+    visitor_token_days: int = 30
+
+    admin_email: str = "admin@parley.local"
+    admin_password: str = ""
+    admin_name: str = "Ada Admin"
+
+    demo_site_key: str = "pk_demo"
+    demo_allowed_origins: str = "http://127.0.0.1:8000,http://localhost:8000"
+
+    sse_ping_seconds: float = 15.0
+    rate_limits: bool = True
+    bot_enabled: bool = True
+    bot_workers: int = 2
+
+    llm_base_url: str = ""
+    llm_api_key: str = ""
+    llm_model: str = ""
+
+    @property
+    def sqlite_path(self) -> Path:
+        """Path of the embedded SQLite database."""
+        return self.data_dir / "parley.db"
+
+    @property
+    def async_database_url(self) -> str:
+        """SQLAlchemy async URL for the configured database."""
+        url = self.database_url
+        if not url:
+            return f"sqlite+aiosqlite:///{self.sqlite_path}"
+        if url.startswith("postgresql://") or url.startswith("postgres://"):
+            return "postgresql+psycopg://" + url.split("://", 1)[1]
+        return url
+
+    @property
+    def sync_database_url(self) -> str:
+        """SQLAlchemy sync URL (Alembic) for the configured database."""
+        url = self.async_database_url
+        return url.replace("sqlite+aiosqlite://", "sqlite://")
+
+    @property
+    def is_postgres(self) -> bool:
+        """Whether the configured database is PostgreSQL."""
+        return self.async_database_url.startswith("postgresql")
+
+    @property
+    def postgres_dsn(self) -> str:
+        """Plain libpq DSN for psycopg users (LangGraph's checkpointer)."""
+        return "postgresql://" + self.async_database_url.split("://", 1)[1]
+
+    @property
+    def chroma_dir(self) -> Path:
+        """Directory of the embedded Chroma store."""
+        return self.data_dir / "chroma"
+
+    @property
+    def checkpoint_path(self) -> Path:
+        """SQLite file of the LangGraph checkpointer in the embedded set-up."""
+        return self.data_dir / "checkpoints.db"
+
+    def secret(self) -> str:
+        """The signing secret, generated once and kept in the data directory if unset."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            import secrets
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        self.secret_key = path.read_text().strip()
+        return self.secret_key
+
+
+_override: Settings | None = None
+
+
+@lru_cache
+def _from_env() -> Settings:
+    return Settings()
+
+
+def get_settings() -> Settings:
+    """The process-wide settings (from the environment unless a test or CLI set them)."""
+    return _override if _override is not None else _from_env()
+
+
+def set_settings(settings: Settings | None) -> None:
+    """Replace the process-wide settings (tests, embedded servers)."""
+    global _override
+    _override = settings

@@ -1,0 +1,204 @@
+// Right-hand context panel: status, assignment, what the bot learned at
+// handoff, visitor context and the page-view trail.
+
+import {
+  h, icon, statusPill, humanize, timeEl, parseTime, visitorName,
+} from './dom.js';
+import { renderMarkdown, safeUrl, extLink } from './markdown.js';
+
+function section(title, ...children) {
+  const id = `ctx-${title.toLowerCase().replace(/[^a-z]+/g, '-')}`;
+  return h('section', { class: 'ctx-section', 'aria-labelledby': id },
+    h('h3', { class: 'ctx-heading', id }, title), ...children);
+}
+
+function row(label, value, attrs = {}) {
+  const dd = h('dd', attrs);
+  if (value == null || value === '') {
+    dd.classList.add('is-empty');
+    dd.textContent = '—';
+  } else if (value instanceof Node) dd.append(value);
+  else dd.textContent = String(value);
+  return [h('dt', null, label), dd];
+}
+
+function prettyUrl(raw) {
+  try {
+    const u = new URL(raw);
+    const path = `${u.pathname}${u.search}`;
+    return `${u.host}${path === '/' ? '' : path}`;
+  } catch {
+    return String(raw);
+  }
+}
+
+/** A link when the URL is safe, plain text otherwise. */
+function urlNode(raw, label) {
+  if (!raw) return null;
+  const href = safeUrl(String(raw));
+  const text = label || prettyUrl(raw);
+  return href ? extLink(href, text, 'ctx-link') : h('span', { class: 'ctx-url' }, text);
+}
+
+function confidenceNode(value) {
+  if (value == null || value === '' || Number.isNaN(Number(value))) return null;
+  let n = Number(value);
+  if (n <= 1) n *= 100;
+  n = Math.max(0, Math.min(100, Math.round(n)));
+  const level = n >= 75 ? 'high' : n >= 50 ? 'medium' : 'low';
+  const bar = h('span', { class: 'meter-fill' });
+  bar.style.width = `${n}%`;
+  return h('span', { class: `meter meter--${level}`, 'data-testid': 'confidence' },
+    h('span', { class: 'meter-track', role: 'meter', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': String(n), 'aria-label': 'Confidence' }, bar),
+    h('span', { class: 'meter-value' }, `${n}%`));
+}
+
+function localTime(tz) {
+  if (!tz) return null;
+  try {
+    return new Intl.DateTimeFormat(undefined, { timeZone: tz, hour: 'numeric', minute: '2-digit' }).format(new Date());
+  } catch {
+    return null;
+  }
+}
+
+function sourcesList(sources) {
+  const list = h('ul', { class: 'ctx-sources', role: 'list' });
+  for (const s of sources) {
+    const label = s?.title || s?.slug || s?.url || 'Article';
+    const href = safeUrl(s?.url);
+    const score = s?.score != null && !Number.isNaN(Number(s.score)) ? h('span', { class: 'ctx-source-score' }, Number(s.score).toFixed(2)) : null;
+    list.append(h('li', null,
+      href ? extLink(href, [icon('file', 14), h('span', null, label)], 'ctx-source')
+        : h('span', { class: 'ctx-source is-static' }, icon('file', 14), h('span', null, label)),
+      score));
+  }
+  return list;
+}
+
+export function createContextPanel({ onClose }) {
+  const closeBtn = h('button', { type: 'button', class: 'icon-btn ctx-close', 'aria-label': 'Close details' }, icon('x', 18));
+  closeBtn.addEventListener('click', onClose);
+  const body = h('div', { class: 'ctx-body' });
+  const el = h('aside', {
+    class: 'context-pane', id: 'context-panel', 'data-testid': 'context-panel', 'aria-labelledby': 'ctx-title', tabindex: '-1',
+  },
+  h('header', { class: 'ctx-header' }, h('h2', { id: 'ctx-title', class: 'ctx-title' }, 'Details'), closeBtn),
+  body);
+
+  function renderEmpty() {
+    body.replaceChildren(h('div', { class: 'ctx-empty' },
+      h('p', null, 'Conversation details, the bot’s handoff notes and the visitor’s context appear here.')));
+  }
+
+  function render(c, me) {
+    const handoff = c.handoff && typeof c.handoff === 'object' ? c.handoff : null;
+    const reason = c.handoff_reason || handoff?.reason || null;
+    const intent = c.intent || handoff?.intent || null;
+    const confidence = c.confidence ?? handoff?.confidence ?? null;
+    const ctx = c.context && typeof c.context === 'object' ? c.context : {};
+    const assignee = c.assignee?.name || c.assignee_name || null;
+    const mine = c.assignee?.id != null && c.assignee.id === me?.id;
+
+    // --- conversation ---
+    const convSec = section('Conversation', h('dl', { class: 'ctx-dl' },
+      row('Status', statusPill(c.status), { 'data-testid': 'ctx-status' }),
+      row('Assignee', assignee ? (mine ? `${assignee} (you)` : assignee) : 'Unassigned', { 'data-testid': 'ctx-assignee' }),
+      c.priority != null && c.priority !== '' ? row('Priority', humanize(c.priority)) : null,
+      row('Started', c.created_at ? timeEl(c.created_at, { long: true }) : null),
+      row('Visitor', visitorName(c))));
+
+    // --- handoff / AI triage ---
+    const reasonEl = h('span', { class: reason ? 'handoff-reason' : 'handoff-reason is-none', 'data-testid': 'handoff-reason' },
+      reason ? humanize(reason) : 'Not escalated');
+    const intentEl = h('span', { class: 'intent-chip', 'data-testid': 'intent' }, intent ? humanize(intent) : 'Unknown');
+    if (!intent) intentEl.classList.add('is-none');
+    const triage = [
+      h('dl', { class: 'ctx-dl' },
+        row('Handoff reason', reasonEl),
+        row('Detected intent', intentEl),
+        row('Confidence', confidenceNode(confidence))),
+    ];
+    if (handoff?.summary) {
+      triage.push(h('div', { class: 'ctx-summary' },
+        h('div', { class: 'ctx-subheading' }, icon('sparkle', 13), 'Handoff summary'),
+        h('div', { class: 'md', 'data-testid': 'handoff-summary' }, renderMarkdown(handoff.summary))));
+    }
+    const sources = Array.isArray(handoff?.sources) ? handoff.sources : [];
+    if (sources.length) {
+      triage.push(h('div', { class: 'ctx-sub' },
+        h('div', { class: 'ctx-subheading' }, icon('file', 13), 'Retrieved articles'),
+        sourcesList(sources)));
+    }
+    const triageSec = section(reason ? 'Handoff' : 'Bot insight', ...triage);
+    if (reason && c.status !== 'closed') triageSec.classList.add('ctx-section--handoff');
+
+    // --- visitor context ---
+    const tz = ctx.timezone || null;
+    const lt = localTime(tz);
+    const device = [ctx.device, ctx.browser, ctx.os].filter(Boolean);
+    const current = ctx.url
+      ? h('div', { class: 'ctx-page' },
+        h('span', { class: 'ctx-page-title' }, ctx.title || prettyUrl(ctx.url)),
+        urlNode(ctx.url))
+      : null;
+    const utm = ctx.utm && typeof ctx.utm === 'object' ? Object.entries(ctx.utm).filter(([, v]) => v != null && v !== '') : [];
+    const visitorSec = section('Visitor',
+      current ? h('div', { class: 'ctx-current', 'data-testid': 'visitor-page' },
+        h('div', { class: 'ctx-subheading' }, icon('monitor', 13), 'Current page'), current) : null,
+      h('dl', { class: 'ctx-dl', 'data-testid': 'visitor-context' },
+        row('Referrer', ctx.referrer ? urlNode(ctx.referrer) : 'Direct'),
+        row('Browser', ctx.browser),
+        row('OS', ctx.os),
+        row('Device', ctx.device ? humanize(ctx.device) : null),
+        row('Language', ctx.language),
+        row('Time zone', tz ? (lt ? `${tz} · ${lt} local` : tz) : null),
+        row('Screen', ctx.screen),
+        utm.length ? row('UTM', h('span', { class: 'utm-list' }, utm.map(([k, v]) =>
+          h('span', { class: 'utm' }, h('span', { class: 'utm-k' }, k.replace(/^utm_/, '')), h('span', { class: 'utm-v' }, String(v)))))) : null));
+    if (!device.length && !ctx.url && !ctx.language) visitorSec.classList.add('is-sparse');
+
+    // --- page trail ---
+    const views = Array.isArray(c.page_views) ? c.page_views : [];
+    let trailSec;
+    if (views.length) {
+      const ordered = [...views].sort((a, b) => (parseTime(b.at)?.getTime() ?? 0) - (parseTime(a.at)?.getTime() ?? 0));
+      const ol = h('ol', { class: 'trail', 'data-testid': 'page-trail' });
+      const LIMIT = 8;
+      ordered.forEach((pv, i) => {
+        const li = h('li', { class: i === 0 ? 'trail-item is-latest' : 'trail-item' },
+          h('span', { class: 'trail-dot', 'aria-hidden': 'true' }),
+          h('span', { class: 'trail-body' },
+            h('span', { class: 'trail-title' }, pv.title || prettyUrl(pv.url || '') || 'Untitled page'),
+            pv.url ? urlNode(pv.url) : null),
+          pv.at ? timeEl(pv.at, { cls: 'trail-time' }) : null);
+        if (i >= LIMIT) li.hidden = true;
+        ol.append(li);
+      });
+      const parts = [ol];
+      if (ordered.length > LIMIT) {
+        const more = h('button', { type: 'button', class: 'link-btn trail-more' }, `Show all ${ordered.length} pages`);
+        more.addEventListener('click', () => {
+          for (const li of ol.children) li.hidden = false;
+          more.remove();
+        });
+        parts.push(more);
+      }
+      trailSec = section(`Page trail (${views.length})`, ...parts);
+    } else {
+      trailSec = section('Page trail', h('p', { class: 'ctx-muted' }, 'No page views recorded.'));
+    }
+
+    body.replaceChildren(reason ? triageSec : convSec, reason ? convSec : triageSec, visitorSec, trailSec);
+  }
+
+  renderEmpty();
+  return {
+    el,
+    render,
+    renderEmpty,
+    renderLoading() {
+      body.replaceChildren(h('div', { class: 'ctx-empty' }, h('span', { class: 'spinner spinner--dark', 'aria-hidden': 'true' })));
+    },
+  };
+}

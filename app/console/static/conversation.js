@@ -1,0 +1,527 @@
+// Middle column: conversation header with actions, the live transcript
+// (keyed DOM, streamed bot answers, typing indicators) and the composer.
+
+import { api } from './api.js';
+import {
+  h, icon, clockTime, longTime, dayKey, dayLabel, parseTime, visitorName, initials, hueFor, statusPill,
+  humanize, uuid, toast,
+} from './dom.js';
+import { renderMarkdown, safeUrl, extLink } from './markdown.js';
+
+const GROUP_GAP_MS = 5 * 60 * 1000;
+const TYPING_TTL_MS = 8000;
+
+/** Messages that are the same logical message share a key: optimistic → stored, stream → final. */
+function keyOf(m) {
+  if (m.client_message_id) return `c:${m.client_message_id}`;
+  if (m.stream_id) return `s:${m.stream_id}`;
+  return `m:${m.id}`;
+}
+
+export function createConversationPane({ getMe, onSummary, onBack, onToggleContext, isContextOpen }) {
+  // ---- header ----
+  const back = h('button', { type: 'button', class: 'icon-btn conv-back', 'aria-label': 'Back to conversations' }, icon('back', 20));
+  back.addEventListener('click', onBack);
+  const avatar = h('span', { class: 'avatar', 'aria-hidden': 'true' });
+  const titleEl = h('h2', { class: 'conv-title', id: 'conv-title', tabindex: '-1' });
+  const sub = h('div', { class: 'conv-sub' });
+  const claimLabel = h('span', null, 'Claim');
+  const claim = h('button', { type: 'button', class: 'btn btn-secondary', 'data-testid': 'claim-conversation' },
+    icon('claim', 16), claimLabel);
+  const closeBtn = h('button', { type: 'button', class: 'btn btn-secondary', 'data-testid': 'close-conversation' },
+    icon('checkCircle', 16), h('span', null, 'Close'));
+  const detailsBtn = h('button', {
+    type: 'button', class: 'icon-btn conv-details-toggle', 'aria-label': 'Conversation details',
+    'aria-controls': 'context-panel', 'aria-expanded': 'false', title: 'Details',
+  }, icon('panel', 20));
+  detailsBtn.addEventListener('click', onToggleContext);
+  const header = h('header', { class: 'conv-header' },
+    back, avatar,
+    h('div', { class: 'conv-heading' }, titleEl, sub),
+    h('div', { class: 'conv-actions' }, claim, closeBtn, detailsBtn));
+
+  // ---- transcript ----
+  const log = h('div', {
+    class: 'transcript', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions',
+    'aria-labelledby': 'conv-title', 'data-testid': 'transcript',
+  });
+  const typingText = h('span', { class: 'typing-text' });
+  const typingEl = h('div', { class: 'typing', hidden: true, 'data-testid': 'typing-indicator' },
+    h('span', { class: 'typing-dots', 'aria-hidden': 'true' }, h('i'), h('i'), h('i')), typingText);
+  const scroller = h('div', { class: 'transcript-scroll', tabindex: '0', 'aria-label': 'Transcript' }, log, typingEl);
+  const jump = h('button', { type: 'button', class: 'jump-latest', hidden: true }, icon('arrowDown', 14), 'New messages');
+  jump.addEventListener('click', () => scrollToBottom(true));
+  scroller.addEventListener('scroll', () => { if (nearBottom()) jump.hidden = true; }, { passive: true });
+
+  // ---- composer ----
+  const note = h('div', { class: 'composer-note', hidden: true });
+  const input = h('textarea', {
+    id: 'reply-input', class: 'composer-input', rows: '1', 'data-testid': 'reply-input',
+    placeholder: 'Write a reply…', 'aria-describedby': 'composer-hint',
+  });
+  const send = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'reply-send' },
+    h('span', null, 'Send'), icon('send', 15));
+  const hint = h('span', { class: 'composer-hint', id: 'composer-hint' },
+    h('kbd', null, 'Enter'), ' to send · ', h('kbd', null, 'Shift'), ' + ', h('kbd', null, 'Enter'), ' for a new line');
+  const form = h('form', { class: 'composer', 'aria-label': 'Reply' },
+    note,
+    h('div', { class: 'composer-box' },
+      h('label', { for: 'reply-input', class: 'visually-hidden' }, 'Reply to the visitor'),
+      input,
+      h('div', { class: 'composer-bar' }, hint, send)));
+
+  const body = h('div', { class: 'conv-body-wrap' }, scroller, jump);
+  const active = h('div', { class: 'conv-active', hidden: true }, header, body, form);
+
+  const placeholder = h('div', { class: 'conv-placeholder' },
+    h('div', { class: 'empty' },
+      h('div', { class: 'empty-icon empty-icon--lg' }, icon('message', 28)),
+      h('p', { class: 'empty-title' }, 'Select a conversation'),
+      h('p', { class: 'empty-text' }, 'Pick one from the list to read the transcript, see what the bot learned, and reply.')));
+
+  const loadingEl = h('div', { class: 'conv-loading', hidden: true, role: 'status' },
+    h('span', { class: 'spinner spinner--dark', 'aria-hidden': 'true' }), h('span', null, 'Loading conversation…'));
+
+  const el = h('main', { class: 'conv-pane', id: 'conversation', 'aria-label': 'Conversation', tabindex: '-1' },
+    placeholder, loadingEl, active);
+
+  // ---- state ----
+  let conv = null;
+  const messages = new Map(); // key -> message (optimistic ones carry _status)
+  const ids = new Map(); // server id -> key
+  const streams = new Map(); // stream_id -> {text, created_at}
+  const finished = new Set(); // stream ids already finalised
+  const nodes = new Map(); // key -> {el, sig}
+  const typing = new Map(); // sender -> timeout
+  const drafts = new Map(); // conversation id -> draft text
+  let typingSentAt = 0;
+  let typingIdle = null;
+  let busyAction = false;
+
+  // ---- helpers ----
+  function nearBottom() {
+    return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+  }
+  function scrollToBottom(smooth = false) {
+    scroller.scrollTo({ top: scroller.scrollHeight, behavior: smooth ? 'smooth' : 'auto' });
+    jump.hidden = true;
+  }
+
+  function me() { return getMe() || {}; }
+
+  function authorLabel(m) {
+    if (m.sender === 'visitor') return visitorName(conv || {});
+    if (m.sender === 'bot') return m.author_name || 'Parley bot';
+    if (m.sender === 'agent') {
+      const mine = m._status || (m.author_name && m.author_name === me().name);
+      return m.author_name ? (mine ? `${m.author_name} (you)` : m.author_name) : 'Agent';
+    }
+    return 'System';
+  }
+
+  function orderedItems() {
+    const stored = [];
+    const pending = [];
+    for (const [key, m] of messages) {
+      if (m.seq != null || m.id != null) stored.push([key, m]);
+      else pending.push([key, m]);
+    }
+    stored.sort((a, b) => (a[1].seq ?? 1e15) - (b[1].seq ?? 1e15) || (a[1].id ?? 0) - (b[1].id ?? 0));
+    const live = [...streams].map(([sid, s]) => [`s:${sid}`, {
+      sender: 'bot', author_name: 'Parley bot', text: s.text, created_at: s.created_at, _streaming: true, stream_id: sid,
+    }]);
+    return [...stored, ...live, ...pending];
+  }
+
+  function buildMessage(m, key) {
+    const sender = ['visitor', 'bot', 'agent', 'system'].includes(m.sender) ? m.sender : 'system';
+    const art = h('article', {
+      class: `msg msg--${sender}`,
+      'data-testid': m._streaming ? 'msg-streaming' : 'msg',
+      'data-sender': sender,
+      'data-key': key,
+    });
+    if (m.id != null) art.dataset.messageId = String(m.id);
+    if (m._streaming) art.setAttribute('aria-busy', 'true');
+
+    if (sender === 'system') {
+      art.append(h('div', { class: 'msg-system' },
+        h('div', { class: 'msg-system-text md' }, renderMarkdown(m.text)),
+        m.created_at ? h('time', { datetime: parseTime(m.created_at)?.toISOString(), title: longTime(m.created_at) }, clockTime(m.created_at)) : null));
+      return art;
+    }
+
+    let av;
+    if (sender === 'bot') av = h('span', { class: 'msg-avatar msg-avatar--bot', 'aria-hidden': 'true' }, icon('bot', 16));
+    else {
+      const name = sender === 'visitor' ? visitorName(conv || {}) : (m.author_name || 'Agent');
+      av = h('span', { class: `msg-avatar msg-avatar--${sender}`, 'aria-hidden': 'true' }, initials(name));
+      av.style.setProperty('--hue', hueFor(sender === 'visitor' ? (conv?.visitor_name || `#${conv?.id}`) : name));
+    }
+
+    const meta = h('div', { class: 'msg-meta' },
+      h('span', { class: 'msg-author' }, authorLabel(m)),
+      m.created_at && !m._streaming
+        ? h('time', { datetime: parseTime(m.created_at)?.toISOString(), title: longTime(m.created_at) }, clockTime(m.created_at))
+        : null);
+
+    const text = h('div', { class: 'msg-text md' });
+    if (m._streaming) {
+      // Streaming text is plain until the final message arrives; then it is rendered as markdown.
+      text.append(h('p', null, m.text || ''), h('span', { class: 'caret', 'aria-hidden': 'true' }));
+    } else {
+      text.append(renderMarkdown(m.text));
+    }
+    const bubble = h('div', { class: 'msg-bubble' }, text);
+
+    const sources = Array.isArray(m.sources) ? m.sources : [];
+    if (sender === 'bot' && sources.length) {
+      const list = h('ul', { class: 'msg-sources', role: 'list', 'aria-label': 'Sources' });
+      for (const s of sources) {
+        const label = s?.title || s?.slug || 'Source';
+        const href = safeUrl(s?.url);
+        list.append(h('li', null, href
+          ? extLink(href, [icon('file', 13), h('span', null, label)], 'source-link')
+          : h('span', { class: 'source-link is-static' }, icon('file', 13), h('span', null, label))));
+      }
+      bubble.append(h('div', { class: 'msg-sources-wrap' }, h('span', { class: 'msg-sources-label' }, 'Sources'), list));
+    }
+
+    const col = h('div', { class: 'msg-col' }, meta, bubble);
+    if (m._status === 'sending') {
+      col.append(h('div', { class: 'msg-state' }, 'Sending…'));
+    } else if (m._status === 'failed') {
+      const retry = h('button', { type: 'button', class: 'link-btn' }, 'Retry');
+      retry.addEventListener('click', () => post(m));
+      col.append(h('div', { class: 'msg-state msg-state--failed', role: 'alert' }, icon('alert', 13),
+        h('span', null, m._error ? `Not sent: ${m._error}` : 'Not sent.'), retry));
+    }
+    art.append(av, col);
+    if (m._status) art.classList.add(`is-${m._status}`);
+    return art;
+  }
+
+  function renderTranscript({ forceBottom = false } = {}) {
+    const stick = forceBottom || nearBottom();
+    const items = orderedItems();
+    const want = [];
+    let prevMsg = null;
+    let prevDay = null;
+    for (const [key, m] of items) {
+      const dk = dayKey(m.created_at);
+      if (dk !== prevDay) {
+        want.push({ key: `d:${dk}`, day: m.created_at, sig: `d:${dk}:${dayLabel(m.created_at)}` });
+        prevDay = dk;
+        prevMsg = null;
+      }
+      const t = parseTime(m.created_at)?.getTime() ?? 0;
+      const continued = Boolean(prevMsg && prevMsg.sender === m.sender && m.sender !== 'system'
+        && (prevMsg.author_name || '') === (m.author_name || '')
+        && t - (parseTime(prevMsg.created_at)?.getTime() ?? 0) < GROUP_GAP_MS);
+      want.push({
+        key, m, continued,
+        sig: JSON.stringify([m.id, m.text, m.sources, m._status, m._error, m._streaming, m.author_name, m.created_at,
+          conv?.visitor_name]),
+      });
+      prevMsg = m;
+    }
+
+    let added = false;
+    const keep = new Set();
+    let prevNode = null;
+    for (const w of want) {
+      keep.add(w.key);
+      let node = nodes.get(w.key);
+      if (!node || node.sig !== w.sig) {
+        const fresh = w.day !== undefined
+          ? h('div', { class: 'day-sep', role: 'separator' }, h('span', null, dayLabel(w.day)))
+          : buildMessage(w.m, w.key);
+        if (node) node.el.replaceWith(fresh);
+        else added = true;
+        node = { el: fresh, sig: w.sig };
+        nodes.set(w.key, node);
+      }
+      if (w.m) node.el.classList.toggle('is-continued', w.continued);
+      if (node.el.parentNode !== log || node.el.previousSibling !== (prevNode ? prevNode.el : null)) {
+        if (prevNode) prevNode.el.after(node.el); else log.prepend(node.el);
+      }
+      prevNode = node;
+    }
+    for (const [key, node] of nodes) {
+      if (!keep.has(key)) { node.el.remove(); nodes.delete(key); }
+    }
+    if (stick) scrollToBottom();
+    else if (added) jump.hidden = false;
+  }
+
+  function renderHeader() {
+    if (!conv) return;
+    const name = visitorName(conv);
+    titleEl.textContent = name;
+    avatar.textContent = initials(name);
+    avatar.style.setProperty('--hue', hueFor(conv.visitor_name || `#${conv.id}`));
+    const assignee = conv.assignee?.name || conv.assignee_name || null;
+    const mineAssigned = conv.assignee?.id != null && conv.assignee.id === me().id;
+    sub.replaceChildren(
+      statusPill(conv.status),
+      h('span', { class: 'conv-sub-item' },
+        conv.status === 'closed' ? (assignee ? `Handled by ${assignee}` : 'Closed')
+          : mineAssigned ? 'Assigned to you' : assignee ? `Assigned to ${assignee}` : 'Unassigned'),
+      h('span', { class: 'conv-sub-item conv-sub-id' }, `#${conv.id}`));
+
+    const closed = conv.status === 'closed';
+    claim.hidden = closed;
+    closeBtn.hidden = closed;
+    claim.disabled = busyAction || mineAssigned;
+    closeBtn.disabled = busyAction;
+    claimLabel.textContent = mineAssigned ? 'Assigned to you' : assignee ? 'Assign to me' : 'Claim';
+    claim.title = mineAssigned ? 'This conversation is assigned to you'
+      : assignee ? `Take over from ${assignee}` : 'Assign this conversation to yourself';
+
+    // Composer state and a short note about what replying does.
+    input.disabled = closed;
+    send.disabled = closed;
+    input.placeholder = closed ? 'This conversation is closed' : 'Write a reply…';
+    let noteText = '';
+    let noteKind = 'info';
+    if (closed) { noteText = 'This conversation is closed. The transcript is read-only.'; noteKind = 'muted'; }
+    else if (conv.status === 'bot') noteText = 'The bot is handling this conversation. Replying takes it over and assigns it to you.';
+    else if (conv.status === 'queued') {
+      noteText = 'Waiting for an agent. Reply or claim it so the visitor knows someone is here.';
+      noteKind = 'warning';
+    } else if (!mineAssigned && assignee) noteText = `${assignee} is handling this conversation.`;
+    note.replaceChildren();
+    note.hidden = !noteText;
+    note.dataset.kind = noteKind;
+    if (noteText) note.append(icon(noteKind === 'warning' ? 'flag' : 'info', 14), h('span', null, noteText));
+  }
+
+  function renderTyping() {
+    const who = [];
+    if (typing.has('visitor')) who.push(`${visitorName(conv || {})} is typing…`);
+    if (typing.has('bot') && !streams.size) who.push('Parley bot is writing…');
+    typingEl.hidden = who.length === 0;
+    typingText.textContent = who.join(' ');
+    if (who.length && nearBottom()) scrollToBottom();
+  }
+
+  function setTyping(sender, on) {
+    clearTimeout(typing.get(sender));
+    if (on) typing.set(sender, setTimeout(() => { typing.delete(sender); renderTyping(); }, TYPING_TTL_MS));
+    else typing.delete(sender);
+    renderTyping();
+  }
+
+  function upsert(m) {
+    if (!m || typeof m !== 'object') return false;
+    if (m.id != null && ids.has(m.id) && ids.get(m.id) !== keyOf(m)) return false; // duplicate under another key
+    const key = keyOf(m);
+    const prev = messages.get(key);
+    if (prev && prev.id != null && m.id == null) return false;
+    messages.set(key, { ...m });
+    if (m.id != null) ids.set(m.id, key);
+    if (m.stream_id) { streams.delete(m.stream_id); finished.add(m.stream_id); }
+    if (m.sender && m.sender !== 'agent') setTyping(m.sender, false);
+    return true;
+  }
+
+  // ---- sending ----
+  async function post(m) {
+    const convId = m.conversation_id;
+    m._status = 'sending';
+    m._error = null;
+    if (conv?.id === convId) renderTranscript({ forceBottom: true });
+    try {
+      const saved = await api.send(convId, m.client_message_id, m.text);
+      if (conv?.id !== convId) return;
+      upsert(saved && typeof saved === 'object' && saved.id != null ? saved : { ...m, _status: undefined });
+    } catch (err) {
+      if (conv?.id !== convId) return;
+      const cur = messages.get(keyOf(m));
+      if (cur && cur.id == null) {
+        cur._status = 'failed';
+        cur._error = err.status === 0 ? 'no connection' : (err.detail || err.message);
+      }
+    }
+    renderTranscript();
+  }
+
+  function submit() {
+    if (!conv || conv.status === 'closed') return;
+    const text = input.value.replace(/\s+$/, '').replace(/^\n+/, '');
+    if (!text.trim()) return;
+    const m = {
+      id: null, conversation_id: conv.id, seq: null, sender: 'agent', author_name: me().name || null, text,
+      sources: [], client_message_id: uuid(), stream_id: null, created_at: new Date().toISOString(),
+    };
+    messages.set(keyOf(m), m);
+    input.value = '';
+    drafts.delete(conv.id);
+    autosize();
+    stopTyping();
+    post(m);
+  }
+
+  function stopTyping() {
+    clearTimeout(typingIdle);
+    if (typingSentAt && conv) api.typing(conv.id, false).catch(() => {});
+    typingSentAt = 0;
+  }
+
+  function onInput() {
+    autosize();
+    if (!conv) return;
+    drafts.set(conv.id, input.value);
+    if (!input.value.trim()) { stopTyping(); return; }
+    const now = Date.now();
+    if (now - typingSentAt > 3000) {
+      typingSentAt = now;
+      api.typing(conv.id, true).catch(() => {});
+    }
+    clearTimeout(typingIdle);
+    typingIdle = setTimeout(stopTyping, 4000);
+  }
+
+  function autosize() {
+    input.style.height = 'auto';
+    input.style.height = `${Math.min(input.scrollHeight, 200)}px`;
+  }
+
+  input.addEventListener('input', onInput);
+  input.addEventListener('blur', () => { if (typingSentAt) stopTyping(); });
+  input.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.altKey && !ev.ctrlKey && !ev.metaKey && !ev.isComposing) {
+      ev.preventDefault();
+      submit();
+    }
+  });
+  form.addEventListener('submit', (ev) => { ev.preventDefault(); submit(); input.focus(); });
+
+  // ---- actions ----
+  async function act(kind) {
+    if (!conv || busyAction) return;
+    const id = conv.id;
+    busyAction = true;
+    renderHeader();
+    const btn = kind === 'close' ? closeBtn : claim;
+    btn.classList.add('is-busy');
+    try {
+      const summary = kind === 'close' ? await api.close(id) : await api.assign(id, null);
+      if (summary && typeof summary === 'object') onSummary(summary);
+      toast(kind === 'close' ? 'Conversation closed' : 'Assigned to you', 'success', 3000);
+      if (kind === 'claim' && conv?.id === id) input.focus();
+    } catch (err) {
+      toast(`${kind === 'close' ? 'Couldn’t close' : 'Couldn’t assign'}: ${err.detail || err.message}`, 'error');
+    } finally {
+      busyAction = false;
+      btn.classList.remove('is-busy');
+      renderHeader();
+    }
+  }
+  claim.addEventListener('click', () => act('claim'));
+  closeBtn.addEventListener('click', () => act('close'));
+
+  function resetState() {
+    for (const t of typing.values()) clearTimeout(t);
+    typing.clear();
+    messages.clear();
+    ids.clear();
+    streams.clear();
+    finished.clear();
+    nodes.clear();
+    log.replaceChildren();
+    typingEl.hidden = true;
+    jump.hidden = true;
+    clearTimeout(typingIdle);
+    typingSentAt = 0;
+  }
+
+  return {
+    el,
+    get currentId() { return conv?.id ?? null; },
+
+    showEmpty() {
+      if (conv && typingSentAt) stopTyping();
+      conv = null;
+      resetState();
+      placeholder.hidden = false;
+      loadingEl.hidden = true;
+      active.hidden = true;
+    },
+
+    showLoading() {
+      if (conv && typingSentAt) stopTyping();
+      conv = null;
+      resetState();
+      placeholder.hidden = true;
+      loadingEl.hidden = false;
+      active.hidden = true;
+    },
+
+    /** Full render of a freshly fetched conversation detail. */
+    open(detail, { focus = false } = {}) {
+      if (conv && conv.id !== detail.id && typingSentAt) stopTyping();
+      const same = conv && conv.id === detail.id;
+      if (!same) resetState();
+      conv = { ...detail };
+      placeholder.hidden = true;
+      loadingEl.hidden = true;
+      active.hidden = false;
+      log.setAttribute('aria-busy', 'true'); // don't announce the whole history
+      for (const m of detail.messages || []) upsert(m);
+      renderHeader();
+      renderTranscript({ forceBottom: !same });
+      log.removeAttribute('aria-busy');
+      if (!same) {
+        input.value = drafts.get(conv.id) || '';
+        autosize();
+        if (focus) titleEl.focus({ preventScroll: true });
+      }
+    },
+
+    /** Merge a newer detail (after a refresh) without resetting the view. */
+    merge(detail) {
+      if (!conv || conv.id !== detail.id) return;
+      Object.assign(conv, detail);
+      let changed = false;
+      for (const m of detail.messages || []) changed = upsert(m) || changed;
+      renderHeader();
+      if (changed) renderTranscript();
+    },
+
+    updateSummary(summary) {
+      if (!conv || conv.id !== summary.id) return;
+      Object.assign(conv, summary);
+      renderHeader();
+    },
+
+    addMessage(m) {
+      if (!conv || m.conversation_id !== conv.id) return;
+      if (upsert(m)) renderTranscript({ forceBottom: m.sender === 'agent' && m.author_name === me().name });
+      renderTyping();
+    },
+
+    applyDelta(d) {
+      if (!conv || d.conversation_id !== conv.id || !d.stream_id || finished.has(d.stream_id)) return;
+      const s = streams.get(d.stream_id) || { text: '', created_at: new Date().toISOString() };
+      s.text += typeof d.delta === 'string' ? d.delta : '';
+      streams.set(d.stream_id, s);
+      typing.delete('bot');
+      renderTranscript();
+      renderTyping();
+    },
+
+    setTyping(sender, on) {
+      if (!conv || sender === 'agent') return; // our own echo; other agents' typing is not attributed
+      setTyping(sender, on);
+    },
+
+    setContextExpanded(open) {
+      detailsBtn.setAttribute('aria-expanded', String(open));
+      detailsBtn.classList.toggle('is-active', open);
+    },
+
+    focusComposer() { if (!input.disabled) input.focus(); },
+    syncContextButton() { this.setContextExpanded(isContextOpen()); },
+  };
+}

@@ -1,0 +1,140 @@
+"""Conversation, message and page-view queries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.agents.models import Agent
+from app.conversations.models import Conversation, Message, Status
+from app.visitors.models import PageView
+
+
+async def open_for_session(session: AsyncSession, session_id: str) -> Conversation | None:
+    """The visitor session's latest conversation that is not closed."""
+    return (
+        await session.exec(
+            select(Conversation)
+            .where(Conversation.session_id == session_id)
+            .where(Conversation.status != Status.closed)
+            .order_by(col(Conversation.id).desc())
+        )
+    ).first()
+
+
+async def latest_for_session(session: AsyncSession, session_id: str) -> Conversation | None:
+    """The visitor session's latest conversation, closed or not."""
+    return (
+        await session.exec(
+            select(Conversation)
+            .where(Conversation.session_id == session_id)
+            .order_by(col(Conversation.id).desc())
+        )
+    ).first()
+
+
+async def messages(session: AsyncSession, conversation_id: int) -> Sequence[Message]:
+    """A conversation's messages in order."""
+    return (
+        await session.exec(
+            select(Message)
+            .where(Message.conversation_id == conversation_id)
+            .order_by(col(Message.seq))
+        )
+    ).all()
+
+
+async def message_by_client_id(
+    session: AsyncSession, session_id: str, client_message_id: str
+) -> Message | None:
+    """A message this visitor session already sent with that client id (idempotency)."""
+    return (
+        await session.exec(
+            select(Message)
+            .join(Conversation, col(Conversation.id) == Message.conversation_id)
+            .where(Conversation.session_id == session_id)
+            .where(Message.client_message_id == client_message_id)
+        )
+    ).first()
+
+
+async def agent_message_by_client_id(
+    session: AsyncSession, conversation_id: int, client_message_id: str
+) -> Message | None:
+    """A message already stored in the conversation with that client id."""
+    return (
+        await session.exec(
+            select(Message)
+            .where(Message.conversation_id == conversation_id)
+            .where(Message.client_message_id == client_message_id)
+        )
+    ).first()
+
+
+async def page_views(session: AsyncSession, session_id: str, limit: int = 50) -> Sequence[PageView]:
+    """The session's page trail, oldest first (the last ``limit`` pages)."""
+    rows = (
+        await session.exec(
+            select(PageView)
+            .where(PageView.session_id == session_id)
+            .order_by(col(PageView.id).desc())
+            .limit(limit)
+        )
+    ).all()
+    return list(reversed(rows))
+
+
+def _view_filter(view: str, agent_id: int):  # type: ignore[no-untyped-def]
+    if view == "unassigned":
+        return col(Conversation.status) == Status.queued
+    if view == "mine":
+        return (col(Conversation.assignee_id) == agent_id) & (
+            col(Conversation.status) != Status.closed
+        )
+    if view == "closed":
+        return col(Conversation.status) == Status.closed
+    return col(Conversation.status) != Status.closed
+
+
+VIEWS = ("all", "unassigned", "mine", "closed")
+
+
+async def inbox(
+    session: AsyncSession, view: str, agent_id: int, limit: int = 200
+) -> Sequence[Conversation]:
+    """Conversations of an inbox view, most recently active first."""
+    return (
+        await session.exec(
+            select(Conversation)
+            .where(_view_filter(view, agent_id))
+            .order_by(col(Conversation.updated_at).desc())
+            .limit(limit)
+        )
+    ).all()
+
+
+async def inbox_counts(session: AsyncSession, agent_id: int) -> dict[str, int]:
+    """How many conversations each view holds."""
+    counts: dict[str, int] = {}
+    for view in VIEWS:
+        counts[view] = int(
+            (
+                await session.exec(
+                    select(func.count())
+                    .select_from(Conversation)
+                    .where(_view_filter(view, agent_id))
+                )
+            ).one()
+        )
+    return counts
+
+
+async def agent_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    """Names of the given agents."""
+    if not ids:
+        return {}
+    rows = (await session.exec(select(Agent).where(col(Agent.id).in_(ids)))).all()
+    return {a.id: a.name for a in rows if a.id is not None}

@@ -1,0 +1,151 @@
+"""Request and response shapes of conversations and messages (see docs/api.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from app.conversations.models import Conversation, Message
+
+MAX_TEXT = 5000
+
+
+class SourceOut(BaseModel):
+    """An article a bot answer cites."""
+
+    slug: str
+    title: str
+    url: str
+
+
+class MessageOut(BaseModel):
+    """A message as both visitors and agents see it."""
+
+    id: int
+    conversation_id: int
+    seq: int
+    sender: str
+    author_name: str | None
+    text: str
+    sources: list[SourceOut]
+    client_message_id: str | None
+    stream_id: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, m: Message) -> MessageOut:
+        """Build from the model."""
+        assert m.id is not None
+        return cls(
+            id=m.id,
+            conversation_id=m.conversation_id,
+            seq=m.seq,
+            sender=m.sender.value if hasattr(m.sender, "value") else str(m.sender),
+            author_name=m.author_name,
+            text=m.text,
+            sources=[
+                SourceOut(**{k: s.get(k, "") for k in ("slug", "title", "url")}) for s in m.sources
+            ],
+            client_message_id=m.client_message_id,
+            stream_id=m.stream_id,
+            created_at=m.created_at,
+        )
+
+
+class VisitorConversationOut(BaseModel):
+    """What a visitor may know about their conversation."""
+
+    id: int
+    status: str
+    assignee_name: str | None
+    created_at: datetime
+    last_seq: int
+
+
+class AgentRef(BaseModel):
+    """An agent as shown next to a conversation."""
+
+    id: int
+    name: str
+
+
+class ConversationSummary(BaseModel):
+    """A row of the inbox."""
+
+    id: int
+    status: str
+    priority: int
+    assignee: AgentRef | None
+    visitor_name: str
+    last_message: dict[str, Any] | None
+    intent: str | None
+    confidence: float | None
+    handoff_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class PageViewOut(BaseModel):
+    """A page of the visitor's trail."""
+
+    url: str
+    title: str
+    at: datetime
+
+
+class ConversationDetail(ConversationSummary):
+    """Everything an agent needs to pick a conversation up."""
+
+    context: dict[str, Any]
+    page_views: list[PageViewOut]
+    messages: list[MessageOut]
+    handoff: dict[str, Any] | None
+
+
+class ConversationList(BaseModel):
+    """An inbox view with the counts of every view."""
+
+    items: list[ConversationSummary]
+    counts: dict[str, int]
+
+
+def _clean_text(v: str) -> str:
+    v = v.replace("\x00", "").strip()
+    if not v:
+        raise ValueError("Message text is empty.")
+    return v
+
+
+class MessageIn(BaseModel):
+    """A message sent by a visitor or an agent."""
+
+    client_message_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    text: str = Field(max_length=MAX_TEXT)
+
+    _text = field_validator("text")(_clean_text)
+
+
+class AssignIn(BaseModel):
+    """Whom to assign (None: the caller)."""
+
+    agent_id: int | None = None
+
+
+class TypingIn(BaseModel):
+    """A typing indicator change."""
+
+    typing: bool
+
+
+def visitor_view(c: Conversation, assignee_name: str | None) -> VisitorConversationOut:
+    """The visitor-safe view of a conversation."""
+    assert c.id is not None
+    return VisitorConversationOut(
+        id=c.id,
+        status=c.status.value if hasattr(c.status, "value") else str(c.status),
+        assignee_name=assignee_name,
+        created_at=c.created_at,
+        last_seq=c.last_seq,
+    )

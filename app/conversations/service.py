@@ -1,0 +1,281 @@
+"""Conversation rules: messages, escalation, assignment, closing. Services only flush."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.agents.models import Agent
+from app.bot.models import BotJob
+from app.contacts.models import Contact
+from app.conversations import repository as repo
+from app.conversations.models import Conversation, Message, Sender, Status
+from app.conversations.schemas import (
+    AgentRef,
+    ConversationDetail,
+    ConversationSummary,
+    MessageOut,
+    PageViewOut,
+    visitor_view,
+)
+from app.db import utcnow
+from app.errors import Conflict, NotFound
+from app.events.service import record_event
+from app.visitors.models import VisitorSession
+
+BOT_NAME = "Parley bot"
+
+
+def _preview(m: Message) -> dict[str, Any]:
+    return {"text": m.text[:200], "sender": str(m.sender.value), "created_at": m.created_at}
+
+
+async def _assignee_name(session: AsyncSession, c: Conversation) -> str | None:
+    if c.assignee_id is None:
+        return None
+    agent = await session.get(Agent, c.assignee_id)
+    return agent.name if agent else None
+
+
+async def add_message(
+    session: AsyncSession,
+    c: Conversation,
+    sender: Sender,
+    text: str,
+    *,
+    author: Agent | None = None,
+    author_name: str | None = None,
+    client_message_id: str | None = None,
+    sources: list[dict[str, Any]] | None = None,
+    stream_id: str | None = None,
+) -> Message:
+    """Store a message and its ``message.created`` event in one transaction."""
+    assert c.id is not None
+    event = await record_event(session, c, "message.created", {})
+    m = Message(
+        conversation_id=c.id,
+        seq=event.seq,
+        sender=sender,
+        author_id=author.id if author else None,
+        author_name=author.name if author else author_name,
+        text=text,
+        sources=sources or [],
+        client_message_id=client_message_id,
+        stream_id=stream_id,
+        created_at=event.created_at,
+    )
+    session.add(m)
+    await session.flush()
+    event.data = MessageOut.of(m).model_dump(mode="json")
+    c.last_message = _preview(m) | {"created_at": m.created_at.isoformat()}
+    session.add(c)
+    session.add(event)
+    await session.flush()
+    return m
+
+
+async def _status_event(session: AsyncSession, c: Conversation) -> None:
+    name = await _assignee_name(session, c)
+    await record_event(
+        session,
+        c,
+        "conversation.updated",
+        {"conversation": visitor_view(c, name).model_dump(mode="json")},
+    )
+
+
+async def start(session: AsyncSession, vs: VisitorSession) -> Conversation:
+    """Open a new conversation for the visitor session, with its captured context."""
+    c = Conversation(
+        site_id=vs.site_id,
+        session_id=vs.id,
+        contact_id=vs.contact_id,
+        context=dict(vs.context),
+    )
+    session.add(c)
+    await session.flush()
+    await record_event(
+        session,
+        c,
+        "conversation.created",
+        {"conversation": {"id": c.id, "status": c.status.value, "created_at": c.created_at}},
+        visitor_visible=False,
+    )
+    return c
+
+
+async def visitor_message(
+    session: AsyncSession, vs: VisitorSession, client_message_id: str, text: str
+) -> tuple[Message, Conversation, bool]:
+    """Accept a visitor message once (by client id); queue a bot turn while the bot owns it."""
+    # Writing the session row first serialises concurrent sends of one visitor (row lock on
+    # PostgreSQL, write lock on SQLite), so a retried send can never create a second copy.
+    await session.execute(
+        update(VisitorSession)
+        .where(col(VisitorSession.id) == vs.id)
+        .values(last_seen_at=utcnow())
+    )
+    existing = await repo.message_by_client_id(session, vs.id, client_message_id)
+    if existing is not None:
+        c = await session.get(Conversation, existing.conversation_id)
+        assert c is not None
+        return existing, c, False
+    c = await repo.open_for_session(session, vs.id)
+    if c is None:
+        c = await start(session, vs)
+    m = await add_message(session, c, Sender.visitor, text, client_message_id=client_message_id)
+    if c.status == Status.bot:
+        assert c.id is not None and m.id is not None
+        session.add(BotJob(conversation_id=c.id, message_id=m.id))
+        await session.flush()
+    return m, c, True
+
+
+async def bot_message(
+    session: AsyncSession,
+    c: Conversation,
+    text: str,
+    *,
+    sources: list[dict[str, Any]],
+    stream_id: str | None,
+    intent: str | None,
+    confidence: float | None,
+    lang: str | None,
+) -> Message:
+    """Store the bot's answer and what it detected."""
+    c.intent, c.confidence, c.lang = intent, confidence, lang
+    return await add_message(
+        session, c, Sender.bot, text, author_name=BOT_NAME, sources=sources, stream_id=stream_id
+    )
+
+
+async def escalate(
+    session: AsyncSession,
+    c: Conversation,
+    *,
+    reason: str,
+    intent: str | None = None,
+    confidence: float | None = None,
+    summary: str | None = None,
+    sources: list[dict[str, Any]] | None = None,
+) -> Conversation:
+    """Hand the conversation to the human queue, recording why and what the bot knew."""
+    if c.status in (Status.queued, Status.assigned):
+        return c
+    if c.status == Status.closed:
+        raise Conflict("The conversation is closed.")
+    c.status = Status.queued
+    c.handoff = {
+        "reason": reason,
+        "intent": intent,
+        "confidence": confidence,
+        "summary": summary,
+        "sources": sources or [],
+        "at": utcnow().isoformat(),
+    }
+    session.add(c)
+    await _status_event(session, c)
+    return c
+
+
+async def assign(session: AsyncSession, c: Conversation, agent: Agent) -> Conversation:
+    """Give the conversation to an agent; the bot stops answering."""
+    if c.status == Status.closed:
+        raise Conflict("The conversation is closed.")
+    if c.assignee_id == agent.id and c.status == Status.assigned:
+        return c
+    c.assignee_id = agent.id
+    c.status = Status.assigned
+    session.add(c)
+    await add_message(session, c, Sender.system, f"{agent.name} joined the conversation.")
+    await _status_event(session, c)
+    return c
+
+
+async def agent_message(
+    session: AsyncSession, c: Conversation, agent: Agent, client_message_id: str, text: str
+) -> Message:
+    """An agent's reply; replying to an unassigned conversation takes it."""
+    assert c.id is not None
+    existing = await repo.agent_message_by_client_id(session, c.id, client_message_id)
+    if existing is not None:
+        return existing
+    if c.status == Status.closed:
+        raise Conflict("The conversation is closed.")
+    if c.assignee_id is None or c.status != Status.assigned:
+        await assign(session, c, agent)
+    return await add_message(
+        session, c, Sender.agent, text, author=agent, client_message_id=client_message_id
+    )
+
+
+async def close(session: AsyncSession, c: Conversation, by: str) -> Conversation:
+    """Close the conversation (by an agent or the visitor)."""
+    if c.status == Status.closed:
+        return c
+    c.status = Status.closed
+    c.closed_at = utcnow()
+    session.add(c)
+    await add_message(session, c, Sender.system, f"Conversation closed by {by}.")
+    await _status_event(session, c)
+    return c
+
+
+async def get_for_agent(session: AsyncSession, conversation_id: int) -> Conversation:
+    """A conversation an agent may open."""
+    c = await session.get(Conversation, conversation_id)
+    if c is None:
+        raise NotFound(f"Conversation {conversation_id} not found.")
+    return c
+
+
+async def _visitor_name(session: AsyncSession, c: Conversation) -> str:
+    if c.contact_id is not None:
+        contact = await session.get(Contact, c.contact_id)
+        if contact and (contact.name or contact.email):
+            return str(contact.name or contact.email)
+    return f"Visitor #{c.id}"
+
+
+async def summaries(session: AsyncSession, rows: list[Conversation]) -> list[ConversationSummary]:
+    """Inbox rows for conversations."""
+    names = await repo.agent_names(session, {c.assignee_id for c in rows if c.assignee_id})
+    out = []
+    for c in rows:
+        assert c.id is not None
+        out.append(
+            ConversationSummary(
+                id=c.id,
+                status=c.status.value,
+                priority=c.priority,
+                assignee=AgentRef(id=c.assignee_id, name=names.get(c.assignee_id, "?"))
+                if c.assignee_id
+                else None,
+                visitor_name=await _visitor_name(session, c),
+                last_message=c.last_message,
+                intent=c.intent,
+                confidence=c.confidence,
+                handoff_reason=(c.handoff or {}).get("reason"),
+                created_at=c.created_at,
+                updated_at=c.updated_at,
+            )
+        )
+    return out
+
+
+async def detail(session: AsyncSession, c: Conversation) -> ConversationDetail:
+    """The full agent view of a conversation."""
+    (summary,) = await summaries(session, [c])
+    assert c.id is not None
+    msgs = await repo.messages(session, c.id)
+    trail = await repo.page_views(session, c.session_id)
+    return ConversationDetail(
+        **summary.model_dump(),
+        context=c.context,
+        page_views=[PageViewOut(url=p.url, title=p.title, at=p.created_at) for p in trail],
+        messages=[MessageOut.of(m) for m in msgs],
+        handoff=c.handoff,
+    )

@@ -1,0 +1,117 @@
+"""The FastAPI application: routers, middleware, static files and the background bot."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from app.agents.router import router as agents_router
+from app.articles.router import router as help_router
+from app.bot import service as bot_service
+from app.bot.worker import BotWorker, set_worker
+from app.config import Settings, get_settings, set_settings
+from app.conversations.router import router as conversations_router
+from app.db import dispose_engine, init_engine
+from app.demo.router import router as demo_router
+from app.errors import install_error_handlers
+from app.events.bus import make_bus, set_bus
+from app.middleware import RateLimitMiddleware, SiteCORSMiddleware
+from app.visitors.router import router as widget_router
+
+log = logging.getLogger("parley")
+
+ROOT = Path(__file__).resolve().parent.parent
+WIDGET_DIST = ROOT / "widget" / "dist"
+CONSOLE_DIR = Path(__file__).resolve().parent / "console" / "static"
+
+
+async def start_bot(settings: Settings, stack: AsyncExitStack) -> BotWorker | None:
+    """Load the knowledge base, intents and graph once, and start the job worker."""
+    if not settings.bot_enabled:
+        return None
+    from graphs.support.runtime import build_context, build_graph, make_checkpointer
+    from knowledge.store import KnowledgeStore
+
+    store = KnowledgeStore(settings.chroma_url or settings.chroma_dir)
+    checkpointer = await stack.enter_async_context(
+        make_checkpointer(
+            settings.postgres_dsn if settings.is_postgres else None, str(settings.checkpoint_path)
+        )
+    )
+    bot_service.set_runtime(bot_service.BotRuntime(build_graph(checkpointer), build_context(store)))
+    worker = BotWorker(bot_service.handle_job, concurrency=settings.bot_workers)
+    await worker.start()
+    set_worker(worker)
+    return worker
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application for these settings."""
+    settings = settings or get_settings()
+    set_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.secret()
+        init_engine(settings)
+        bus = make_bus(settings.redis_url)
+        set_bus(bus)
+        async with AsyncExitStack() as stack:
+            worker = await start_bot(settings, stack)
+            try:
+                yield
+            finally:
+                if worker is not None:
+                    await worker.stop()
+                set_worker(None)
+                bot_service.set_runtime(None)
+        await bus.close()
+        set_bus(None)
+        await dispose_engine()
+
+    app = FastAPI(
+        title="Parley",
+        version="0.1.0",
+        description="Self-hosted, AI-first live chat. Widget endpoints use visitor tokens; "
+        "console endpoints use agent access tokens. See docs/api.md.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.add_middleware(SiteCORSMiddleware)
+    app.add_middleware(
+        RateLimitMiddleware, redis_url=settings.redis_url, enabled=settings.rate_limits
+    )
+
+    app.include_router(widget_router)
+    app.include_router(agents_router)
+    app.include_router(conversations_router)
+    app.include_router(help_router)
+    app.include_router(demo_router)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/demo")
+
+    @app.get("/console", include_in_schema=False, response_model=None)
+    async def console() -> FileResponse | HTMLResponse:
+        index = CONSOLE_DIR / "index.html"
+        if not index.exists():
+            return HTMLResponse("Console not found.", 404)
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})
+
+    if CONSOLE_DIR.exists():
+        app.mount("/console", StaticFiles(directory=CONSOLE_DIR), name="console")
+    WIDGET_DIST.mkdir(parents=True, exist_ok=True)
+    app.mount("/widget", StaticFiles(directory=WIDGET_DIST), name="widget")
+    return app

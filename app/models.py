@@ -1,0 +1,25 @@
+"""Imports every table so SQLModel.metadata (and Alembic) sees the whole schema."""
+
+from app.agents.models import Agent, Role
+from app.articles.models import Article
+from app.bot.models import BotJob
+from app.contacts.models import Contact
+from app.conversations.models import Conversation, ConversationEvent, Message, Sender, Status
+from app.sites.models import Site
+from app.visitors.models import PageView, VisitorSession
+
+__all__ = [
+    "Agent",
+    "Article",
+    "BotJob",
+    "Contact",
+    "Conversation",
+    "ConversationEvent",
+    "Message",
+    "PageView",
+    "Role",
+    "Sender",
+    "Site",
+    "Status",
+    "VisitorSession",
+]

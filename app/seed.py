@@ -1,0 +1,77 @@
+"""Demo data: a site, the demo knowledge base and the first admin."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.agents.models import Role
+from app.agents.service import ensure_agent
+from app.articles import service as articles
+from app.config import Settings
+from app.sites import repository as sites
+from app.sites.models import Site
+
+DEMO_KB = Path(__file__).resolve().parent.parent / "knowledge" / "demo"
+
+
+@dataclass
+class SeedResult:
+    """What seeding created; the admin password only when it was generated now."""
+
+    site_key: str
+    admin_email: str
+    admin_password: str | None
+    articles: int
+
+
+async def ensure_site(session: AsyncSession, settings: Settings) -> Site:
+    """The demo site, with its allowed origins kept in step with the settings."""
+    origins = [o.strip() for o in settings.demo_allowed_origins.split(",") if o.strip()]
+    public = settings.public_url.rstrip("/")
+    if public not in origins:
+        origins.append(public)
+    site = await sites.get_by_key(session, settings.demo_site_key)
+    if site is None:
+        site = Site(
+            key=settings.demo_site_key,
+            name="Northwind Cycles",
+            allowed_origins=origins,
+            theme={
+                "greeting": "Hi there! 👋 Ask me about orders, shipping, returns or e-bikes.",
+                "color": "#1f7a4d",
+                "launcher_label": "Chat with Northwind",
+            },
+        )
+    else:
+        site.allowed_origins = sorted(set(site.allowed_origins) | set(origins))
+    session.add(site)
+    await session.flush()
+    return site
+
+
+async def seed(session: AsyncSession, settings: Settings, *, with_kb: bool = True) -> SeedResult:
+    """Create what the demo needs; safe to run again."""
+    site = await ensure_site(session, settings)
+    password = settings.admin_password or secrets.token_urlsafe(12)
+    _, created = await ensure_agent(
+        session, settings.admin_email, settings.admin_name, password, Role.admin
+    )
+    count = 0
+    if with_kb:
+        from knowledge.ingest import import_directory
+        from knowledge.store import KnowledgeStore
+
+        store = KnowledgeStore(settings.chroma_url or settings.chroma_dir)
+        for art in import_directory(DEMO_KB, store, public_url=settings.public_url):
+            await articles.upsert(session, art.slug, art.title, art.body, art.tags)
+            count += 1
+    return SeedResult(
+        site_key=site.key,
+        admin_email=settings.admin_email,
+        admin_password=password if created and not settings.admin_password else None,
+        articles=count,
+    )

@@ -1,0 +1,124 @@
+"""Widget endpoints: a visitor's session, messages, page views and live stream."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, BackgroundTasks, Request, Response, status
+
+from app.bot.worker import wake_bot
+from app.config import get_settings
+from app.conversations import repository as conv_repo
+from app.conversations import service as conversations
+from app.conversations.schemas import MessageOut, TypingIn, visitor_view
+from app.db import SessionDep
+from app.deps import CurrentVisitor
+from app.events.service import publish_ephemeral
+from app.events.sse import conversation_events, parse_last_event_id, sse_response
+from app.security import visitor_token
+from app.visitors import service
+from app.visitors.schemas import (
+    ConversationOut,
+    PageIn,
+    SentOut,
+    SessionIn,
+    SessionOut,
+    VisitorMessageIn,
+    site_out,
+)
+
+router = APIRouter(prefix="/api/v1/widget", tags=["widget"])
+
+
+async def _conversation_out(session: SessionDep, session_id: str) -> ConversationOut:
+    c = await conv_repo.latest_for_session(session, session_id)
+    if c is None:
+        return ConversationOut(conversation=None, messages=[])
+    assert c.id is not None
+    msgs = await conv_repo.messages(session, c.id)
+    name = await conversations._assignee_name(session, c)
+    return ConversationOut(
+        conversation=visitor_view(c, name), messages=[MessageOut.of(m) for m in msgs]
+    )
+
+
+@router.post("/session", response_model=SessionOut)
+async def start_session(body: SessionIn, request: Request, session: SessionDep) -> SessionOut:
+    """Start a visitor session, or resume the one the bearer token names."""
+    vs, site = await service.start_or_resume(session, request, body.site_key, body.context)
+    assert site.id is not None
+    conv = await _conversation_out(session, vs.id)
+    return SessionOut(
+        token=visitor_token(vs.id, site.id),
+        session_id=vs.id,
+        conversation=conv.conversation,
+        messages=conv.messages,
+        site=site_out(site.name, site.theme),
+    )
+
+
+@router.get("/conversation", response_model=ConversationOut)
+async def my_conversation(visitor: CurrentVisitor, session: SessionDep) -> ConversationOut:
+    """The visitor's latest conversation with its messages."""
+    return await _conversation_out(session, visitor.session.id)
+
+
+@router.post("/messages", response_model=SentOut, status_code=status.HTTP_201_CREATED)
+async def send_message(
+    body: VisitorMessageIn,
+    visitor: CurrentVisitor,
+    session: SessionDep,
+    response: Response,
+    background: BackgroundTasks,
+) -> SentOut:
+    """Send a message; resending the same client_message_id returns the stored one."""
+    if body.page is not None:
+        await service.record_page_view(session, visitor.session, body.page.url, body.page.title)
+    m, c, created = await conversations.visitor_message(
+        session, visitor.session, body.client_message_id, body.text
+    )
+    if created:
+        background.add_task(wake_bot)
+    else:
+        response.status_code = status.HTTP_200_OK
+    name = await conversations._assignee_name(session, c)
+    return SentOut(message=MessageOut.of(m), conversation=visitor_view(c, name))
+
+
+@router.post("/pageviews", status_code=status.HTTP_204_NO_CONTENT)
+async def page_view(body: PageIn, visitor: CurrentVisitor, session: SessionDep) -> None:
+    """Record a page the visitor opened (including single-page-app route changes)."""
+    await service.record_page_view(session, visitor.session, body.url, body.title)
+
+
+@router.post("/handoff", response_model=ConversationOut)
+async def request_human(visitor: CurrentVisitor, session: SessionDep) -> ConversationOut:
+    """The visitor pressed "talk to a human"."""
+    c = await conv_repo.open_for_session(session, visitor.session.id)
+    if c is None:
+        c = await conversations.start(session, visitor.session)
+    await conversations.escalate(session, c, reason="visitor_requested", intent="human_request")
+    return await _conversation_out(session, visitor.session.id)
+
+
+@router.post("/typing", status_code=status.HTTP_204_NO_CONTENT)
+async def typing(body: TypingIn, visitor: CurrentVisitor, session: SessionDep) -> None:
+    """Tell the agent whether the visitor is typing."""
+    c = await conv_repo.open_for_session(session, visitor.session.id)
+    if c is not None and c.id is not None:
+        await publish_ephemeral(
+            c.id,
+            c.site_id,
+            "typing",
+            {"conversation_id": c.id, "sender": "visitor", "typing": body.typing},
+        )
+
+
+@router.get("/stream")
+async def stream(visitor: CurrentVisitor, session: SessionDep, request: Request):  # type: ignore[no-untyped-def]
+    """Live events of the visitor's conversation (SSE; resumable with Last-Event-ID)."""
+    c = await conv_repo.latest_for_session(session, visitor.session.id)
+    if c is None or c.id is None:
+        # Nothing to follow yet: 204 tells SSE clients not to retry; the widget connects
+        # after its first message creates the conversation.
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    last = parse_last_event_id(request.headers.get("last-event-id"))
+    return sse_response(conversation_events(c.id, last), get_settings().sse_ping_seconds)

@@ -1,0 +1,739 @@
+// Parley widget: loaded by loader.js, renders the chat in a shadow root.
+//
+// Flow: session (token in localStorage) → UI → SSE stream of the visitor's
+// conversation. Messages are sent through an outbox with client message ids so
+// retries are idempotent; the stream resumes with Last-Event-ID and messages
+// are de-duplicated by id.
+import tokens from './tokens.css';
+import styles from './widget.css';
+import { h, icon } from './dom.js';
+import { render as renderMarkdown, safeUrl } from './markdown.js';
+import { openStream } from './sse.js';
+
+const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'dev';
+
+(function boot(w, d) {
+  const stub = w.Parley;
+  if (typeof stub !== 'function' || stub.loaded) return; // not via loader.js, or loaded twice
+  const cfg = stub.c || {};
+  const siteKey = cfg.siteKey;
+  if (!siteKey) { console.warn('[Parley] data-site-key is missing on the loader script'); return; }
+  if (!Element.prototype.attachShadow || !w.fetch || !w.ReadableStream || !w.TextDecoder) return;
+
+  const API = String(cfg.api || '').replace(/\/+$/, '');
+  const KEY = 'parley:' + siteKey;
+  const UI_KEY = KEY + ':ui';
+  const OUTBOX_KEY = KEY + ':outbox';
+
+  // ---------------------------------------------------------------- storage
+  // Storage can throw (Safari private mode, blocked third-party storage):
+  // fall back to memory so the widget still works for this page view.
+  const mem = {};
+  const storage = (name) => { try { const s = w[name]; s.setItem(KEY + ':t', '1'); s.removeItem(KEY + ':t'); return s; } catch (e) { return null; } };
+  const local = storage('localStorage');
+  const session = storage('sessionStorage');
+  const read = (s, k) => { try { return s ? s.getItem(k) : (k in mem ? mem[k] : null); } catch (e) { return null; } };
+  const write = (s, k, v) => {
+    try {
+      if (!s) { if (v == null) delete mem[k]; else mem[k] = v; } else if (v == null) s.removeItem(k); else s.setItem(k, v);
+    } catch (e) { /* quota or blocked: nothing to do */ }
+  };
+  const readJSON = (s, k, dflt) => { try { return JSON.parse(read(s, k)) || dflt; } catch (e) { return dflt; } };
+
+  // ------------------------------------------------------------------ state
+  const uiState = readJSON(session, UI_KEY, {});
+  const S = {
+    token: read(local, KEY),
+    site: null,
+    conversation: null,
+    lastSeq: null,
+    open: !!uiState.open,
+    hidden: false,
+    unread: uiState.unread | 0,
+    online: true,
+    dead: false,
+    identity: null,
+    tracked: [],
+  };
+  const saveUi = () => write(session, UI_KEY, JSON.stringify({ open: S.open, unread: S.unread }));
+  const setToken = (t) => { S.token = t || null; write(local, KEY, S.token); };
+
+  // ----------------------------------------------------------------- events
+  const handlers = {};
+  const emit = (name, arg) => {
+    for (const fn of (handlers[name] || []).slice()) {
+      try { fn(arg); } catch (e) { console.error('[Parley] "' + name + '" handler failed', e); }
+    }
+  };
+
+  // -------------------------------------------------------------------- API
+  class ApiError extends Error {}
+  const retryable = (e) => !e.status || e.status >= 500 || e.status === 408 || e.status === 429;
+  async function request(method, path, body, keepalive) {
+    const headers = {};
+    if (S.token) headers.Authorization = 'Bearer ' + S.token;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let res;
+    try {
+      res = await fetch(API + path, {
+        method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: 'omit', cache: 'no-store', keepalive: !!keepalive,
+      });
+    } catch (e) {
+      throw new ApiError('Network error'); // status stays undefined → retryable
+    }
+    let data = null;
+    if (res.status !== 204) { try { data = await res.json(); } catch (e) { /* empty or not JSON */ } }
+    if (!res.ok) {
+      const err = new ApiError((data && data.detail) || 'Request failed (' + res.status + ')');
+      err.status = res.status;
+      err.retryAfter = parseInt(res.headers.get('Retry-After'), 10) || 0;
+      throw err;
+    }
+    return data;
+  }
+  // Any call that meets an expired/unknown token re-opens the session once and retries.
+  async function call(method, path, body, keepalive) {
+    try {
+      return await request(method, path, body, keepalive);
+    } catch (e) {
+      if (e.status !== 401 || S.dead) throw e;
+      await reauth();
+      return request(method, path, body, keepalive);
+    }
+  }
+
+  const tz = () => { try { return Intl.DateTimeFormat().resolvedOptions().timeZone || null; } catch (e) { return null; } };
+  const context = () => ({
+    url: location.href,
+    title: d.title,
+    referrer: d.referrer,
+    language: navigator.language,
+    timezone: tz(),
+    user_agent: navigator.userAgent,
+    screen: screen.width + 'x' + screen.height,
+  });
+
+  async function openSession() {
+    const body = { site_key: siteKey, context: context() };
+    try {
+      return await request('POST', '/api/v1/widget/session', body);
+    } catch (e) {
+      if ((e.status === 401 || e.status === 403) && S.token) {
+        setToken(null); // stale token: start afresh rather than fail
+        return request('POST', '/api/v1/widget/session', body);
+      }
+      throw e;
+    }
+  }
+
+  let reauthing = null;
+  function reauth() {
+    if (!reauthing) {
+      setToken(null);
+      reauthing = openSession().then(applySession).finally(() => { reauthing = null; });
+    }
+    return reauthing;
+  }
+
+  function applySession(data) {
+    setToken(data.token);
+    S.site = Object.assign({}, data.site);
+    setConversation(data.conversation, false);
+    for (const m of data.messages || []) addMessage(m, false);
+    noteSeq(data.conversation && data.conversation.last_seq);
+    for (const m of data.messages || []) noteSeq(m.seq);
+  }
+
+  // ------------------------------------------------------------ the DOM tree
+  let host, root, ui;
+  const $ = {}; // element refs
+
+  function build() {
+    host = d.createElement('parley-widget');
+    // Inline !important (set through CSSOM, which CSP allows) beats any host rule.
+    const hs = host.style;
+    for (const [k, v] of [['position', 'fixed'], ['z-index', '2147483000'], ['top', 'auto'], ['left', 'auto'], ['bottom', '0'], ['right', '0'], ['width', '0'], ['height', '0'], ['display', 'block'], ['margin', '0'], ['padding', '0'], ['border', '0'], ['transform', 'none'], ['contain', 'none']]) hs.setProperty(k, v, 'important');
+    root = host.attachShadow({ mode: 'open' });
+    const css = tokens + styles;
+    if (root.adoptedStyleSheets !== undefined && w.CSSStyleSheet && 'replaceSync' in CSSStyleSheet.prototype) {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(css); // constructable sheets are not subject to style-src CSP
+      root.adoptedStyleSheets = [sheet];
+    } else {
+      root.appendChild(h('style', null, css)); // old browsers: needs style-src 'unsafe-inline' under a strict CSP
+    }
+    applyTheme();
+
+    const site = S.site;
+    const name = site.name || 'Chat';
+    const label = cfg.launcherLabel || site.launcher_label || '';
+
+    $.badge = h('span', { class: 'pl-badge', 'aria-hidden': 'true', 'data-testid': 'parley-unread', hidden: true });
+    $.launcher = h('button', {
+      type: 'button', class: 'pl-launcher' + (label ? '' : ' is-round'), 'data-testid': 'parley-launcher',
+      'aria-controls': 'pl-panel', 'aria-expanded': 'false', onclick: () => setOpen(!S.open, true),
+    }, icon('chat', 24, 'pl-ic-chat'), icon('close', 24, 'pl-ic-close'),
+    label ? h('span', { class: 'pl-launcher-label' }, label) : null, $.badge);
+
+    $.avatar = h('div', { class: 'pl-avatar', 'aria-hidden': 'true' });
+    $.statusText = h('span');
+    $.status = h('p', { class: 'pl-status', 'data-testid': 'parley-status', role: 'status' }, h('span', { class: 'pl-dot', 'aria-hidden': 'true' }), $.statusText);
+    $.banner = h('div', { class: 'pl-banner', role: 'status', 'data-testid': 'parley-connection', hidden: true }, 'Reconnecting…');
+    $.rows = h('div', { class: 'pl-rows' });
+    $.typingLabel = h('span', { class: 'pl-typing-label' });
+    $.typing = h('div', { class: 'pl-typing', 'data-testid': 'parley-typing', hidden: true },
+      h('span', { class: 'pl-dots', 'aria-hidden': 'true' }, h('span'), h('span'), h('span')), $.typingLabel);
+    $.log = h('div', {
+      class: 'pl-log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions',
+      'aria-label': 'Messages', 'data-testid': 'parley-messages', tabindex: '-1',
+    }, greetingRow(), $.rows, $.typing);
+    $.human = h('button', { type: 'button', class: 'pl-human', 'data-testid': 'parley-human', onclick: handoff },
+      icon('human', 16), 'Talk to a human');
+    $.note = h('span', { class: 'pl-note', role: 'alert', hidden: true });
+    $.actions = h('div', { class: 'pl-actions' }, $.human, $.note);
+    $.input = h('textarea', {
+      class: 'pl-input', rows: '1', 'data-testid': 'parley-input', 'aria-label': 'Message',
+      placeholder: 'Write a message…', maxlength: '4000', enterkeyhint: 'send',
+      oninput: onInput, onkeydown: onKey,
+    });
+    $.send = h('button', { type: 'submit', class: 'pl-send is-empty', 'data-testid': 'parley-send', 'aria-label': 'Send message' }, icon('send', 18));
+    $.form = h('form', { class: 'pl-composer', onsubmit: (e) => { e.preventDefault(); submit(); } }, $.input, $.send);
+    $.title = h('h2', { class: 'pl-title', id: 'pl-title' }, name);
+    $.panel = h('section', {
+      class: 'pl-panel', id: 'pl-panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'pl-title', 'data-testid': 'parley-panel',
+    },
+    h('header', { class: 'pl-head' }, $.avatar, h('div', { class: 'pl-titles' }, $.title, $.status),
+      h('button', { type: 'button', class: 'pl-icon-btn', 'aria-label': 'Close chat', 'data-testid': 'parley-close', onclick: () => setOpen(false, true) }, icon('down', 22))),
+    $.banner, $.log, $.actions, $.form,
+    h('div', { class: 'pl-foot' }, 'Powered by Parley'));
+
+    ui = h('div', { class: 'pl', 'data-pos': (cfg.position || site.position) === 'left' ? 'left' : 'right' }, $.panel, $.launcher);
+    if (cfg.hideLauncher) { $.launcher.hidden = true; ui.classList.add('no-launcher'); }
+    root.appendChild(ui);
+    root.addEventListener('keydown', (e) => { if (e.key === 'Escape' && S.open) { e.stopPropagation(); setOpen(false, true); } });
+    (d.body || d.documentElement).appendChild(host);
+  }
+
+  function applyTheme() {
+    const color = cfg.color || (S.site && S.site.color);
+    if (!color || !w.CSS || !CSS.supports('color', color)) return;
+    host.style.setProperty('--pl-brand', color);
+    const m = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(color.trim());
+    if (m) {
+      let hex = m[1];
+      if (hex.length === 3) hex = hex.replace(/./g, '$&$&');
+      const lum = [0, 2, 4].map((i) => { const c = parseInt(hex.substr(i, 2), 16) / 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; });
+      const L = 0.2126 * lum[0] + 0.7152 * lum[1] + 0.0722 * lum[2];
+      host.style.setProperty('--pl-on-brand', L > 0.45 ? '#111827' : '#ffffff');
+    }
+  }
+
+  function greetingRow() {
+    const bubble = h('div', { class: 'pl-bubble' });
+    bubble.appendChild(renderMarkdown(S.site.greeting || 'Hi there! Ask us anything — we usually answer right away.'));
+    return h('div', { class: 'pl-row pl-first', 'data-sender': 'bot', 'data-testid': 'parley-greeting' },
+      h('div', { class: 'pl-author' }, S.site.name || 'Parley'), bubble);
+  }
+
+  // ------------------------------------------------------------ open / show
+  function render() {
+    if (!ui) return;
+    ui.classList.toggle('is-open', S.open);
+    ui.hidden = S.hidden;
+    $.launcher.setAttribute('aria-expanded', String(S.open));
+    const n = S.unread;
+    $.launcher.setAttribute('aria-label', S.open ? 'Close chat' : (n ? 'Open chat, ' + n + ' unread message' + (n > 1 ? 's' : '') : 'Open chat'));
+    $.badge.hidden = !n || S.open;
+    $.badge.textContent = n > 9 ? '9+' : String(n);
+  }
+
+  function setOpen(open, user) {
+    open = !!open;
+    if (open && S.hidden) S.hidden = false;
+    const changed = open !== S.open;
+    S.open = open;
+    if (open) setUnread(0);
+    saveUi();
+    render();
+    if (open) {
+      ensureStream();
+      scrollToEnd(true);
+      if (user && $.input) setTimeout(() => $.input.focus({ preventScroll: true }), 30);
+    } else if (user && $.launcher && !$.launcher.hidden && root && root.activeElement) {
+      $.launcher.focus({ preventScroll: true });
+    }
+    if (changed) emit(open ? 'open' : 'close');
+  }
+
+  function setUnread(n) {
+    if (n === S.unread) return;
+    S.unread = n;
+    saveUi();
+    render();
+    emit('unread', n);
+  }
+
+  // ------------------------------------------------------- conversation state
+  function noteSeq(seq) {
+    const n = Number(seq);
+    if (seq != null && isFinite(n) && (S.lastSeq == null || n > S.lastSeq)) S.lastSeq = n;
+  }
+
+  function setConversation(conv, live) {
+    const prev = S.conversation;
+    S.conversation = conv || null;
+    if (conv && prev && prev.id !== conv.id) {
+      // A new conversation (after a close) has its own sequence numbers.
+      S.lastSeq = null;
+      noteSeq(conv.last_seq);
+      if (stream) stream.restart();
+    }
+    if (!$.status) return;
+    const status = conv ? conv.status : 'bot';
+    let text;
+    if (status === 'queued') text = 'Waiting for a teammate…';
+    else if (status === 'assigned') {
+      const who = conv.assignee_name || 'A teammate';
+      text = live && (!prev || prev.status !== 'assigned' || prev.assignee_name !== conv.assignee_name) ? who + ' joined' : who + ' is here';
+      if (!live && $.status.dataset.status === 'assigned' && /joined$/.test($.statusText.textContent)) text = $.statusText.textContent;
+    } else if (status === 'closed') text = 'Conversation closed';
+    else text = 'Bot · answers instantly';
+    $.status.dataset.status = status;
+    $.statusText.textContent = text;
+    // Avatar: the assigned teammate's initial, otherwise the bot.
+    $.avatar.textContent = '';
+    if (status === 'assigned' && conv.assignee_name) $.avatar.textContent = conv.assignee_name.trim().charAt(0).toUpperCase();
+    else $.avatar.appendChild(icon(status === 'queued' ? 'human' : 'bot', 22));
+    $.human.hidden = status === 'queued' || status === 'assigned';
+    if ($.human.hidden) $.note.hidden = true;
+  }
+
+  // --------------------------------------------------------------- messages
+  const byId = new Map(); // server id → row record
+  const byClient = new Map(); // client_message_id → row record (visitor's own)
+  const streams = new Map(); // stream_id → streaming row record
+  const finished = new Set(); // stream ids already finalised by message.created
+
+  function messageRow(m) {
+    const sender = ['visitor', 'bot', 'agent', 'system'].indexOf(m.sender) >= 0 ? m.sender : 'system';
+    const row = h('div', { class: 'pl-row', 'data-testid': 'parley-message', 'data-sender': sender });
+    if (m.id != null) row.dataset.id = m.id;
+    const author = sender === 'agent' ? (m.author_name || 'Support') : sender === 'bot' ? (m.author_name || 'Bot') : '';
+    row.dataset.author = sender + ':' + author;
+    if (sender === 'system') {
+      row.appendChild(h('div', { class: 'pl-system' }, m.text || ''));
+      return row;
+    }
+    if (author) row.appendChild(h('div', { class: 'pl-author' }, author));
+    const bubble = h('div', { class: 'pl-bubble' });
+    if (sender === 'visitor') bubble.textContent = m.text || '';
+    else bubble.appendChild(renderMarkdown(m.text || ''));
+    if (m.created_at) { const t = new Date(m.created_at); if (!isNaN(t)) bubble.title = t.toLocaleString(); }
+    row.appendChild(bubble);
+    const sources = (m.sources || []).filter((s) => s && safeUrl(s.url));
+    if (sources.length) {
+      row.appendChild(h('div', { class: 'pl-sources' }, sources.map((s) => h('a', {
+        class: 'pl-source', 'data-testid': 'parley-source', href: safeUrl(s.url), target: '_blank', rel: 'noopener noreferrer',
+        title: (s.title || s.url) + ' (opens in a new tab)',
+      }, icon('ext', 12), h('span', null, 'Source: ' + (s.title || s.slug || s.url))))));
+    }
+    return row;
+  }
+
+  // Stored messages sit in (conversation, seq) order; pending and streaming rows stay at the end.
+  function place(row, m) {
+    if (m && m.seq != null) {
+      row.dataset.conv = m.conversation_id;
+      row.dataset.seq = m.seq;
+      for (const el of $.rows.children) {
+        if (el === row) continue;
+        if (el.dataset.seq == null) { $.rows.insertBefore(row, el); return regroup(); }
+        const c = Number(el.dataset.conv) - Number(m.conversation_id) || Number(el.dataset.seq) - Number(m.seq);
+        if (c > 0) { $.rows.insertBefore(row, el); return regroup(); }
+      }
+    }
+    $.rows.appendChild(row);
+    regroup();
+  }
+
+  function regroup() {
+    let prev = 'bot:' + (S.site.name || 'Parley'); // the greeting row
+    for (const el of $.rows.children) {
+      el.classList.toggle('pl-first', el.dataset.author !== prev);
+      prev = el.dataset.author;
+    }
+  }
+
+  function nearEnd() { return !$.log || $.log.scrollHeight - $.log.scrollTop - $.log.clientHeight < 120; }
+  function scrollToEnd(force) {
+    if (!$.log || !(force || nearEnd())) return;
+    requestAnimationFrame(() => { $.log.scrollTop = $.log.scrollHeight; });
+  }
+
+  /** Show a stored message once (dedupe by id), reconciling optimistic sends and streaming bubbles. */
+  function addMessage(m, live) {
+    if (!m || m.id == null || !$.rows) return;
+    if (byId.has(m.id)) return;
+    const stick = nearEnd();
+    let rec = m.client_message_id && byClient.get(m.client_message_id);
+    if (rec) {
+      // Our own optimistic message came back from the server.
+      rec.m = m;
+      byId.set(m.id, rec);
+      rec.row.dataset.id = m.id;
+      rec.row.classList.remove('is-pending');
+      if (rec.meta) { rec.meta.remove(); rec.meta = null; }
+      dropOutbox(m.client_message_id);
+      place(rec.row, m);
+      if (live) emit('message', m);
+      return;
+    }
+    const row = messageRow(m);
+    rec = { m, row };
+    byId.set(m.id, rec);
+    if (m.client_message_id) byClient.set(m.client_message_id, rec);
+    const streaming = m.stream_id && streams.get(m.stream_id);
+    if (m.stream_id) finished.add(m.stream_id);
+    if (streaming) { streams.delete(m.stream_id); streaming.row.remove(); }
+    place(row, m);
+    if (m.sender !== 'visitor') hideTyping();
+    if (live) {
+      if ((m.sender === 'bot' || m.sender === 'agent') && (!S.open || S.hidden)) setUnread(S.unread + 1);
+      emit('message', m);
+    }
+    if (stick || m.sender === 'visitor') scrollToEnd(true);
+  }
+
+  function onDelta(data) {
+    const id = data && data.stream_id;
+    if (!id || finished.has(id) || !$.rows) return;
+    let rec = streams.get(id);
+    if (!rec) {
+      const row = h('div', { class: 'pl-row', 'data-testid': 'parley-message', 'data-sender': 'bot', 'data-streaming': 'true', 'aria-hidden': 'true' });
+      row.dataset.author = 'bot:' + ((S.site && S.site.bot_name) || 'Bot');
+      const bubble = h('div', { class: 'pl-bubble' });
+      row.append(h('div', { class: 'pl-author' }, 'Bot'), bubble);
+      rec = { row, bubble, text: '', frame: 0 };
+      streams.set(id, rec);
+      hideTyping();
+      place(row, null);
+    }
+    rec.text += data.delta || '';
+    if (!rec.frame) {
+      rec.frame = requestAnimationFrame(() => {
+        rec.frame = 0;
+        const stick = nearEnd();
+        rec.bubble.textContent = '';
+        rec.bubble.appendChild(renderMarkdown(rec.text));
+        const last = rec.bubble.lastElementChild || rec.bubble;
+        (last.tagName === 'UL' || last.tagName === 'OL' ? last.lastElementChild || last : last).appendChild(h('span', { class: 'pl-caret' }));
+        if (stick) scrollToEnd(true);
+      });
+    }
+  }
+
+  // ----------------------------------------------------------------- typing
+  let typingTimer = 0;
+  function showTyping(data) {
+    if (!$.typing || !data || data.sender === 'visitor') return;
+    clearTimeout(typingTimer);
+    if (!data.typing) return hideTyping();
+    const stick = nearEnd();
+    const who = data.sender === 'agent' ? (data.name || (S.conversation && S.conversation.assignee_name) || 'A teammate') : 'Bot';
+    $.typingLabel.textContent = who + ' is typing…';
+    $.typing.hidden = false;
+    if (stick) scrollToEnd(true);
+    typingTimer = setTimeout(hideTyping, 8000); // a lost "typing: false" must not leave dots forever
+  }
+  function hideTyping() { clearTimeout(typingTimer); if ($.typing) $.typing.hidden = true; }
+
+  // Visitor typing → server, at most every 3 s, with a "stopped" after 2.5 s of quiet.
+  let typingSentAt = 0;
+  let typingIdle = 0;
+  function sendTyping(on) {
+    if (!S.conversation || S.conversation.status === 'closed') return;
+    call('POST', '/api/v1/widget/typing', { typing: on }).catch(() => {});
+  }
+  function onInput() {
+    autosize();
+    $.send.classList.toggle('is-empty', !$.input.value.trim());
+    if (!$.input.value.trim()) return;
+    const now = Date.now();
+    if (now - typingSentAt > 3000) { typingSentAt = now; sendTyping(true); }
+    clearTimeout(typingIdle);
+    typingIdle = setTimeout(stopTyping, 2500);
+  }
+  function stopTyping() {
+    clearTimeout(typingIdle);
+    if (typingSentAt) { typingSentAt = 0; sendTyping(false); }
+  }
+  function autosize() {
+    const el = $.input;
+    el.style.height = 'auto';
+    el.style.height = Math.min(el.scrollHeight, 132) + 'px';
+  }
+  function onKey(e) {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+      e.preventDefault();
+      submit();
+    }
+  }
+
+  // ----------------------------------------------------------------- outbox
+  const outbox = readJSON(session, OUTBOX_KEY, []).filter((o) => o && o.client_message_id && o.text);
+  const saveOutbox = () => write(session, OUTBOX_KEY, outbox.length ? JSON.stringify(outbox.map((o) => ({ client_message_id: o.client_message_id, text: o.text, page: o.page }))) : null);
+  function dropOutbox(cmid) {
+    const i = outbox.findIndex((o) => o.client_message_id === cmid);
+    if (i >= 0) { outbox.splice(i, 1); saveOutbox(); }
+  }
+  const uuid = () => {
+    if (w.crypto && crypto.randomUUID) return crypto.randomUUID();
+    const b = new Uint8Array(16);
+    (w.crypto || w.msCrypto).getRandomValues(b);
+    b[6] = (b[6] & 15) | 64;
+    b[8] = (b[8] & 63) | 128;
+    const x = Array.from(b, (v) => (v + 256).toString(16).slice(1)).join('');
+    return x.slice(0, 8) + '-' + x.slice(8, 12) + '-' + x.slice(12, 16) + '-' + x.slice(16, 20) + '-' + x.slice(20);
+  };
+
+  function submit() {
+    const text = $.input.value.trim();
+    if (!text) return;
+    $.input.value = '';
+    autosize();
+    $.send.classList.add('is-empty');
+    stopTyping();
+    const item = { client_message_id: uuid(), text, page: { url: location.href, title: d.title } };
+    outbox.push(item);
+    saveOutbox();
+    pendingRow(item);
+    flush();
+  }
+
+  function pendingRow(item) {
+    const row = messageRow({ sender: 'visitor', text: item.text });
+    row.classList.add('is-pending');
+    row.dataset.clientId = item.client_message_id;
+    const rec = { m: null, row, item };
+    item.rec = rec;
+    byClient.set(item.client_message_id, rec);
+    place(row, null);
+    scrollToEnd(true);
+    setMeta(rec, 'Sending…');
+  }
+
+  function setMeta(rec, text, failed, retry) {
+    if (!rec.meta) { rec.meta = h('div', { class: 'pl-meta', role: failed ? 'alert' : null }); rec.row.appendChild(rec.meta); }
+    rec.meta.className = 'pl-meta' + (failed ? ' is-failed' : '');
+    rec.meta.textContent = text;
+    if (retry) rec.meta.appendChild(h('button', { type: 'button', onclick: retry }, 'Retry'));
+  }
+
+  let sending = false;
+  let flushTimer = 0;
+  let sendAttempt = 0;
+  async function flush() {
+    clearTimeout(flushTimer);
+    if (sending || S.dead || !S.token) return;
+    const item = outbox.find((o) => !o.failed);
+    if (!item) return;
+    sending = true;
+    try {
+      const data = await call('POST', '/api/v1/widget/messages', { client_message_id: item.client_message_id, text: item.text, page: item.page });
+      sendAttempt = 0;
+      dropOutbox(item.client_message_id);
+      const firstConversation = !S.conversation;
+      if (data && data.conversation) setConversation(data.conversation, true);
+      if (data && data.message) {
+        if (firstConversation) noteSeq(data.message.seq);
+        addMessage(data.message, true);
+      }
+      ensureStream();
+    } catch (e) {
+      if (retryable(e)) {
+        // Same client_message_id on every retry: the server keeps one copy.
+        const delay = Math.max(e.retryAfter * 1000 || 0, Math.min(30000, 1000 * 2 ** sendAttempt++));
+        if (item.rec) setMeta(item.rec, sendAttempt > 1 ? 'Not sent yet — retrying…' : 'Sending…', sendAttempt > 2, sendAttempt > 2 ? retryNow : null);
+        flushTimer = setTimeout(flush, delay);
+      } else {
+        item.failed = true;
+        if (item.rec) setMeta(item.rec, 'Not sent: ' + e.message, true, () => { item.failed = false; setMeta(item.rec, 'Sending…'); flush(); });
+      }
+    } finally {
+      sending = false;
+    }
+    if (!flushTimer || outbox.length) { if (!sendAttempt) flush(); }
+  }
+  function retryNow() { sendAttempt = 0; flush(); }
+
+  // ---------------------------------------------------------------- handoff
+  async function handoff() {
+    if ($.human.getAttribute('aria-busy') === 'true') return;
+    $.human.setAttribute('aria-busy', 'true');
+    $.note.hidden = true;
+    try {
+      const data = await call('POST', '/api/v1/widget/handoff');
+      if (data && data.conversation) setConversation(data.conversation, true);
+      ensureStream();
+    } catch (e) {
+      $.note.textContent = retryable(e) ? 'Could not reach us. Please try again.' : e.message;
+      $.note.hidden = false;
+    } finally {
+      $.human.removeAttribute('aria-busy');
+    }
+  }
+
+  // ----------------------------------------------------------------- stream
+  let stream = null;
+  let bannerTimer = 0;
+  function ensureStream() {
+    if (stream || S.dead || !S.token || !(S.conversation || S.open)) return;
+    stream = openStream({
+      url: API + '/api/v1/widget/stream',
+      headers: () => {
+        const hd = { Authorization: 'Bearer ' + S.token };
+        if (S.lastSeq != null) hd['Last-Event-ID'] = String(S.lastSeq);
+        return hd;
+      },
+      onEvent,
+      onState(ok) {
+        clearTimeout(bannerTimer);
+        if (ok) $.banner.hidden = true;
+        else bannerTimer = setTimeout(() => { $.banner.hidden = false; }, 4000);
+      },
+      onAuth() {
+        reauth().then(() => stream && stream.restart(), () => {});
+      },
+    });
+  }
+
+  function onEvent(ev) {
+    let data;
+    try { data = JSON.parse(ev.data); } catch (e) { return; }
+    if (ev.id != null) noteSeq(ev.id);
+    if (ev.event === 'message.created') addMessage(data, true);
+    else if (ev.event === 'bot.delta') onDelta(data);
+    else if (ev.event === 'typing') showTyping(data);
+    else if (ev.event === 'conversation.updated' && data && data.conversation) {
+      const c = data.conversation;
+      const cur = S.conversation;
+      setConversation(Object.assign({}, c, {
+        assignee_name: c.assignee_name !== undefined ? c.assignee_name : (c.assignee ? c.assignee.name : null),
+        last_seq: c.last_seq != null ? c.last_seq : cur && cur.last_seq,
+      }), true);
+    }
+  }
+
+  // ------------------------------------------------------------- page views
+  let lastRoute = null;
+  let routeTimer = 0;
+  // Hash changes count only for hash routers (#/ or #!), not in-page anchors.
+  const routeKey = (href) => { try { const u = new URL(href); if (!/^#[!/]/.test(u.hash)) u.hash = ''; return u.href; } catch (e) { return href; } };
+  function onRoute() {
+    clearTimeout(routeTimer);
+    // Give the app a moment to update document.title for the new route.
+    routeTimer = setTimeout(() => {
+      const key = routeKey(location.href);
+      if (S.dead || !S.token || key === lastRoute) return;
+      lastRoute = key;
+      call('POST', '/api/v1/widget/pageviews', { url: location.href, title: d.title }, true).catch(() => {});
+    }, 300);
+  }
+  const wrapped = {};
+  function trackRoutes(initialUrl) {
+    lastRoute = routeKey(initialUrl); // the session call already carried this page
+    for (const m of ['pushState', 'replaceState']) {
+      const orig = history[m];
+      if (typeof orig !== 'function') continue;
+      const wrapper = function () { const r = orig.apply(this, arguments); onRoute(); return r; };
+      wrapped[m] = [orig, wrapper];
+      history[m] = wrapper;
+    }
+    w.addEventListener('popstate', onRoute);
+    w.addEventListener('hashchange', onRoute);
+    onRoute(); // the route may have changed while the session was opening
+  }
+  function untrackRoutes() {
+    for (const m in wrapped) if (history[m] === wrapped[m][1]) history[m] = wrapped[m][0];
+    w.removeEventListener('popstate', onRoute);
+    w.removeEventListener('hashchange', onRoute);
+  }
+
+  // ---------------------------------------------------------------- startup
+  async function start() {
+    let attempt = 0;
+    for (;;) {
+      if (S.dead) return;
+      const url = location.href;
+      try {
+        const data = await openSession();
+        if (S.dead) return;
+        setToken(data.token);
+        S.site = Object.assign({}, data.site);
+        build();
+        applySession(data);
+        for (const item of outbox) pendingRow(item);
+        render();
+        trackRoutes(url);
+        ensureStream();
+        flush();
+        if (S.open) scrollToEnd(true);
+        return;
+      } catch (e) {
+        if (!retryable(e)) { console.warn('[Parley] widget disabled: ' + e.message); return; }
+        await new Promise((r) => setTimeout(r, Math.min(60000, 2000 * 2 ** attempt++)));
+      }
+    }
+  }
+
+  function shutdown() {
+    S.dead = true;
+    if (stream) stream.stop();
+    stream = null;
+    clearTimeout(flushTimer);
+    clearTimeout(routeTimer);
+    clearTimeout(typingTimer);
+    clearTimeout(typingIdle);
+    untrackRoutes();
+    setToken(null);
+    write(session, UI_KEY, null);
+    write(session, OUTBOX_KEY, null);
+    if (host) host.remove();
+    host = ui = null;
+    emit('shutdown');
+  }
+
+  // ------------------------------------------------------------- JS API
+  // Parley(command, ...args). New commands are added to this table.
+  const commands = {
+    show() { S.hidden = false; render(); },
+    hide() { S.hidden = true; if (S.open) setOpen(false); render(); },
+    open() { setOpen(true, true); },
+    close() { setOpen(false, true); },
+    toggle() { setOpen(!S.open, true); },
+    on(name, fn) { if (typeof fn === 'function') (handlers[name] = handlers[name] || []).push(fn); },
+    off(name, fn) { const l = handlers[name]; if (l) handlers[name] = fn ? l.filter((f) => f !== fn) : []; },
+    shutdown,
+    // Stored for now; wired to the identity and trigger endpoints when the API has them.
+    identify(traits) { if (traits && typeof traits === 'object') S.identity = Object.assign({}, S.identity, traits); },
+    track(name, props) { if (name) { S.tracked.push({ name: String(name), props: props || null, at: new Date().toISOString() }); if (S.tracked.length > 50) S.tracked.shift(); } },
+    unreadCount() { return S.unread; },
+  };
+
+  function Parley(cmd) {
+    if (S.dead) return undefined;
+    const fn = Object.prototype.hasOwnProperty.call(commands, cmd) ? commands[cmd] : null;
+    if (!fn) { console.warn('[Parley] unknown command: ' + cmd); return undefined; }
+    try { return fn.apply(null, Array.prototype.slice.call(arguments, 1)); } catch (e) { console.error('[Parley] ' + cmd + ' failed', e); }
+    return undefined;
+  }
+  Parley.loaded = true;
+  Parley.version = VERSION;
+  Parley.c = cfg;
+  const queued = stub.q || [];
+  w.Parley = Parley;
+  for (const args of queued) Parley.apply(null, args);
+
+  start();
+})(window, document);
