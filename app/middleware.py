@@ -92,7 +92,11 @@ class RateLimitMiddleware:
     def __init__(self, app: ASGIApp, redis_url: str = "", enabled: bool = True) -> None:
         self.app = app
         self.enabled = enabled
-        storage: Storage = RedisStorage("async+" + redis_url, implementation="redispy") if redis_url else MemoryStorage()
+        storage: Storage = (
+            RedisStorage("async+" + redis_url, implementation="redispy")
+            if redis_url
+            else MemoryStorage()
+        )
         self._limiter = MovingWindowRateLimiter(storage)
         self._rules: list[tuple[str, str, RateLimitItem]] = [
             (m, p, parse(limit)) for m, p, limit in RULES

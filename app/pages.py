@@ -12,7 +12,8 @@ line-height:1.6}
 main{max-width:760px;margin:0 auto;padding:var(--pl-space-6) var(--pl-space-5)}
 a{color:var(--pl-brand-strong)}
 h1{font-size:28px;line-height:1.25}
-code{font-family:var(--pl-font-mono);background:var(--pl-bg-muted);padding:1px 4px;border-radius:4px}
+code{font-family:var(--pl-font-mono);background:var(--pl-bg-muted);padding:1px 4px;
+border-radius:4px}
 table{border-collapse:collapse}td,th{border:1px solid var(--pl-border);padding:6px 10px}
 ul.articles{padding-left:1.2em}
 """

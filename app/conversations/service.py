@@ -114,9 +114,7 @@ async def visitor_message(
     # Writing the session row first serialises concurrent sends of one visitor (row lock on
     # PostgreSQL, write lock on SQLite), so a retried send can never create a second copy.
     await session.execute(
-        update(VisitorSession)
-        .where(col(VisitorSession.id) == vs.id)
-        .values(last_seen_at=utcnow())
+        update(VisitorSession).where(col(VisitorSession.id) == vs.id).values(last_seen_at=utcnow())
     )
     existing = await repo.message_by_client_id(session, vs.id, client_message_id)
     if existing is not None:

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import update
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.conversations.models import Conversation, ConversationEvent
@@ -41,7 +42,7 @@ async def record_event(
         update(Conversation)
         .where(Conversation.id == conversation.id)  # type: ignore[arg-type]
         .values(last_seq=Conversation.last_seq + 1, updated_at=now)
-        .returning(Conversation.last_seq)  # type: ignore[arg-type]
+        .returning(col(Conversation.last_seq))
     )
     seq = int(result.scalar_one())
     conversation.last_seq = seq

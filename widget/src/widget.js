@@ -209,7 +209,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     h('div', { class: 'pl-foot' }, 'Powered by Parley'));
 
     ui = h('div', { class: 'pl', 'data-pos': (cfg.position || site.position) === 'left' ? 'left' : 'right' }, $.panel, $.launcher);
-    if (cfg.hideLauncher) { $.launcher.hidden = true; ui.classList.add('no-launcher'); }
+    if (cfg.hideLauncher != null && cfg.hideLauncher !== 'false') { $.launcher.hidden = true; ui.classList.add('no-launcher'); }
     root.appendChild(ui);
     root.addEventListener('keydown', (e) => { if (e.key === 'Escape' && S.open) { e.stopPropagation(); setOpen(false, true); } });
     (d.body || d.documentElement).appendChild(host);
@@ -291,12 +291,13 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     }
     if (!$.status) return;
     const status = conv ? conv.status : 'bot';
+    const same = $.status.dataset.status === status && (!conv || !prev || prev.assignee_name === conv.assignee_name);
     let text;
     if (status === 'queued') text = 'Waiting for a teammate…';
     else if (status === 'assigned') {
       const who = conv.assignee_name || 'A teammate';
-      text = live && (!prev || prev.status !== 'assigned' || prev.assignee_name !== conv.assignee_name) ? who + ' joined' : who + ' is here';
-      if (!live && $.status.dataset.status === 'assigned' && /joined$/.test($.statusText.textContent)) text = $.statusText.textContent;
+      // "Ada joined" when it happens live; "Ada is here" when restored on a later page.
+      text = same ? $.statusText.textContent : who + (live ? ' joined' : ' is here');
     } else if (status === 'closed') text = 'Conversation closed';
     else text = 'Bot · answers instantly';
     $.status.dataset.status = status;
@@ -321,6 +322,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     if (m.id != null) row.dataset.id = m.id;
     const author = sender === 'agent' ? (m.author_name || 'Support') : sender === 'bot' ? (m.author_name || 'Bot') : '';
     row.dataset.author = sender + ':' + author;
+    if (sender === 'bot' && m.author_name) S.botName = m.author_name;
     if (sender === 'system') {
       row.appendChild(h('div', { class: 'pl-system' }, m.text || ''));
       return row;
@@ -411,9 +413,10 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     let rec = streams.get(id);
     if (!rec) {
       const row = h('div', { class: 'pl-row', 'data-testid': 'parley-message', 'data-sender': 'bot', 'data-streaming': 'true', 'aria-hidden': 'true' });
-      row.dataset.author = 'bot:' + ((S.site && S.site.bot_name) || 'Bot');
+      const author = S.botName || 'Bot';
+      row.dataset.author = 'bot:' + author;
       const bubble = h('div', { class: 'pl-bubble' });
-      row.append(h('div', { class: 'pl-author' }, 'Bot'), bubble);
+      row.append(h('div', { class: 'pl-author' }, author), bubble);
       rec = { row, bubble, text: '', frame: 0 };
       streams.set(id, rec);
       hideTyping();
@@ -440,7 +443,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     clearTimeout(typingTimer);
     if (!data.typing) return hideTyping();
     const stick = nearEnd();
-    const who = data.sender === 'agent' ? (data.name || (S.conversation && S.conversation.assignee_name) || 'A teammate') : 'Bot';
+    const who = data.sender === 'agent' ? (data.name || (S.conversation && S.conversation.assignee_name) || 'A teammate') : (S.botName || 'Bot');
     $.typingLabel.textContent = who + ' is typing…';
     $.typing.hidden = false;
     if (stick) scrollToEnd(true);
@@ -535,7 +538,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
   let sendAttempt = 0;
   async function flush() {
     clearTimeout(flushTimer);
-    if (sending || S.dead || !S.token) return;
+    if (sending || S.dead || !S.token || !ui) return;
     const item = outbox.find((o) => !o.failed);
     if (!item) return;
     sending = true;
@@ -563,7 +566,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     } finally {
       sending = false;
     }
-    if (!flushTimer || outbox.length) { if (!sendAttempt) flush(); }
+    if (!sendAttempt) flush(); // next queued message, if any
   }
   function retryNow() { sendAttempt = 0; flush(); }
 
@@ -588,7 +591,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
   let stream = null;
   let bannerTimer = 0;
   function ensureStream() {
-    if (stream || S.dead || !S.token || !(S.conversation || S.open)) return;
+    if (stream || S.dead || !S.token || !ui || !(S.conversation || S.open)) return;
     stream = openStream({
       url: API + '/api/v1/widget/stream',
       headers: () => {

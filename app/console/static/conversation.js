@@ -73,11 +73,16 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
   const body = h('div', { class: 'conv-body-wrap' }, scroller, jump);
   const active = h('div', { class: 'conv-active', hidden: true }, header, body, form);
 
-  const placeholder = h('div', { class: 'conv-placeholder' },
-    h('div', { class: 'empty' },
-      h('div', { class: 'empty-icon empty-icon--lg' }, icon('message', 28)),
-      h('p', { class: 'empty-title' }, 'Select a conversation'),
-      h('p', { class: 'empty-text' }, 'Pick one from the list to read the transcript, see what the bot learned, and reply.')));
+  const placeholder = h('div', { class: 'conv-placeholder' });
+  function fillPlaceholder(kind, text) {
+    placeholder.replaceChildren(h('div', { class: 'empty' },
+      h('div', { class: `empty-icon empty-icon--lg${kind === 'error' ? ' empty-icon--error' : ''}` },
+        icon(kind === 'error' ? 'alert' : 'message', 28)),
+      h('p', { class: 'empty-title' }, kind === 'error' ? 'Couldn’t open this conversation' : 'Select a conversation'),
+      h('p', { class: 'empty-text' }, text
+        || 'Pick one from the list to read the transcript, see what the bot learned, and reply.')));
+  }
+  fillPlaceholder('empty');
 
   const loadingEl = h('div', { class: 'conv-loading', hidden: true, role: 'status' },
     h('span', { class: 'spinner spinner--dark', 'aria-hidden': 'true' }), h('span', null, 'Loading conversation…'));
@@ -440,10 +445,11 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
     el,
     get currentId() { return conv?.id ?? null; },
 
-    showEmpty() {
+    showEmpty(errorText = null) {
       if (conv && typingSentAt) stopTyping();
       conv = null;
       resetState();
+      fillPlaceholder(errorText ? 'error' : 'empty', errorText);
       placeholder.hidden = false;
       loadingEl.hidden = true;
       active.hidden = true;

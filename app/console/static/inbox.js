@@ -222,10 +222,10 @@ export function createList({ getHref }) {
       const seen = new Set();
       let prev = null;
       for (const item of items) {
-        const id = item.id;
+        const id = String(item.id);
         seen.add(id);
         const flags = {
-          selected: id === selectedId,
+          selected: selectedId != null && id === String(selectedId),
           fresh: fresh.has(id),
           unread: unread.has(id),
           typing: typing.has(id),
@@ -257,7 +257,7 @@ export function createList({ getHref }) {
       } else state.replaceChildren();
     },
     focusRow(id) {
-      rows.get(id)?.a.focus();
+      rows.get(String(id))?.a.focus();
     },
     rowIds() { return [...rows.keys()]; },
   };

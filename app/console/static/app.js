@@ -1,0 +1,427 @@
+// Parley agent console: sign-in, live inbox, conversation view and context.
+// Plain ES modules, no build step. Routes live in the URL hash:
+//   #/<view>            e.g. #/unassigned
+//   #/<view>/<id>       a conversation opened from that view
+
+import { api, session, onUnauthorized } from './api.js';
+import { EventStream } from './sse.js';
+import { h, refreshTimes, toast } from './dom.js';
+import { renderLogin } from './login.js';
+import { createNav, createList, VIEWS } from './inbox.js';
+import { createConversationPane } from './conversation.js';
+import { createContextPanel } from './context.js';
+
+const DEFAULT_VIEW = 'all';
+const root = document.getElementById('app');
+let app = null;
+
+function showLogin(notice = '') {
+  app?.destroy();
+  app = null;
+  renderLogin(root, { notice, onSignedIn: (agent) => { app = createApp(agent); } });
+}
+
+onUnauthorized(() => {
+  if (!app) return;
+  session.clear();
+  showLogin('Your session has ended. Sign in again to continue.');
+});
+
+if (session.token) app = createApp(session.agent);
+else showLogin();
+
+// ---------------------------------------------------------------------------
+
+function parseHash() {
+  const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  const view = VIEWS.some((v) => v.id === parts[0]) ? parts[0] : DEFAULT_VIEW;
+  const id = parts[1] && /^[\w-]{1,64}$/.test(parts[1]) ? parts[1] : null;
+  return { view, id };
+}
+
+/** The agent stream may send a visitor-shaped Conversation; bring it to the summary shape. */
+function normalizeSummary(c, prev) {
+  const out = { ...c };
+  if ('assignee_name' in c && !('assignee' in c)) {
+    const name = c.assignee_name;
+    out.assignee = name ? { id: prev?.assignee?.name === name ? prev.assignee.id : null, name } : null;
+  }
+  delete out.assignee_name;
+  delete out.last_seq;
+  return out;
+}
+
+function createApp(initialAgent) {
+  const state = {
+    me: initialAgent || null,
+    view: null,
+    selectedId: null, // string
+    items: [],
+    loading: true,
+    error: null,
+    fresh: new Set(), // newly queued conversations (string ids)
+    unread: new Set(), // visitor wrote in a conversation that is not open
+    typing: new Map(), // conversation id -> timeout (visitor typing, for list rows)
+    detail: null,
+    pending: [], // events for the selected conversation that arrived while it loaded
+    contextOpen: false,
+  };
+  const sameId = (a, b) => a != null && b != null && String(a) === String(b);
+  const isSelected = (id) => sameId(id, state.selectedId);
+  const findItem = (id) => state.items.find((x) => sameId(x.id, id));
+
+  // ---- build the shell ----
+  const nav = createNav({ onSignOut: signOut });
+  const list = createList({ getHref: (view, id) => `#/${view}/${encodeURIComponent(id)}` });
+  const conv = createConversationPane({
+    getMe: () => state.me,
+    onSummary: applySummary,
+    onBack: () => navigate(state.view, null),
+    onToggleContext: () => setContextOpen(!state.contextOpen),
+    isContextOpen: () => state.contextOpen,
+  });
+  const ctx = createContextPanel({ onClose: () => setContextOpen(false, true) });
+  const scrim = h('div', { class: 'scrim', 'aria-hidden': 'true' });
+  scrim.addEventListener('click', () => setContextOpen(false, true));
+  const skip = h('button', { type: 'button', class: 'skip-link' }, 'Skip to conversation');
+  skip.addEventListener('click', () => conv.el.focus());
+  const shell = h('div', { class: 'shell', 'data-pane': 'list', 'data-context': 'closed' },
+    skip, nav.el, list.el, conv.el, ctx.el, scrim);
+  root.replaceChildren(shell);
+  nav.setAgent(state.me);
+
+  // ---- rendering ----
+  function renderList() {
+    list.render({
+      view: state.view,
+      items: state.items,
+      selectedId: state.selectedId,
+      fresh: state.fresh,
+      unread: state.unread,
+      typing: new Set(state.typing.keys()),
+      loading: state.loading,
+      error: state.error,
+      onRetry: () => loadList({ reset: true }),
+    });
+  }
+
+  function renderContext() {
+    if (state.detail) ctx.render(state.detail, state.me);
+  }
+
+  function updateTitle() {
+    const n = new Set([...state.fresh, ...state.unread]).size;
+    const v = VIEWS.find((x) => x.id === state.view);
+    document.title = `${n ? `(${n}) ` : ''}${v ? v.label : 'Inbox'} · Parley`;
+  }
+
+  function updatePane() {
+    shell.dataset.pane = state.selectedId == null ? 'list' : state.contextOpen ? 'context' : 'conversation';
+    shell.dataset.context = state.contextOpen ? 'open' : 'closed';
+    conv.setContextExpanded(state.contextOpen);
+  }
+
+  function setContextOpen(open, restoreFocus = false) {
+    if (state.contextOpen === open) return;
+    state.contextOpen = open;
+    updatePane();
+    if (open) ctx.el.focus({ preventScroll: true });
+    else if (restoreFocus) conv.el.querySelector('.conv-details-toggle')?.focus();
+  }
+
+  // ---- data ----
+  let listSeq = 0;
+  let listTimer = null;
+  async function loadList({ reset = false } = {}) {
+    const seq = ++listSeq;
+    if (reset) {
+      state.items = [];
+      state.loading = true;
+      state.error = null;
+      renderList();
+    }
+    try {
+      const res = await api.conversations(state.view);
+      if (seq !== listSeq) return;
+      state.items = Array.isArray(res?.items) ? res.items : [];
+      if (res?.counts) nav.setCounts(res.counts);
+      state.error = null;
+    } catch (err) {
+      if (seq !== listSeq || err.status === 401) return;
+      state.error = err.detail || err.message;
+    } finally {
+      if (seq === listSeq) {
+        state.loading = false;
+        renderList();
+        updateTitle();
+      }
+    }
+  }
+
+  /** Coalesce bursts of events into one list (and counts) refresh. */
+  function scheduleListRefresh(delay = 350) {
+    if (listTimer) return;
+    listTimer = setTimeout(() => { listTimer = null; loadList(); }, delay);
+  }
+
+  let detailSeq = 0;
+  async function openConversation(id, { focus = false } = {}) {
+    state.selectedId = id;
+    state.detail = null;
+    state.pending = [];
+    const seq = ++detailSeq;
+    if (id == null) {
+      conv.showEmpty();
+      ctx.renderEmpty();
+      renderList();
+      return;
+    }
+    state.fresh.delete(id);
+    state.unread.delete(id);
+    renderList();
+    updateTitle();
+    conv.showLoading();
+    ctx.renderLoading();
+    try {
+      const d = await api.conversation(id);
+      if (seq !== detailSeq) return;
+      state.detail = d;
+      conv.open(d, { focus });
+      const pending = state.pending;
+      state.pending = [];
+      for (const ev of pending) onEvent(ev);
+      renderContext();
+      const item = findItem(id);
+      if (item) {
+        for (const k of Object.keys(item)) if (k in d && k !== 'messages') item[k] = d[k];
+        renderList();
+      }
+    } catch (err) {
+      if (seq !== detailSeq || err.status === 401) return;
+      conv.showEmpty(err.status === 404
+        ? 'It may have been removed, or you don’t have access to it.'
+        : (err.detail || err.message));
+      ctx.renderEmpty();
+    }
+  }
+
+  let detailTimer = null;
+  function scheduleDetailRefresh(delay = 400) {
+    if (detailTimer || state.selectedId == null) return;
+    detailTimer = setTimeout(async () => {
+      detailTimer = null;
+      const id = state.selectedId;
+      if (id == null || !state.detail) return;
+      try {
+        const d = await api.conversation(id);
+        if (!isSelected(id) || !state.detail) return;
+        Object.assign(state.detail, d);
+        conv.merge(d);
+        renderContext();
+      } catch { /* the stream keeps us mostly current; next refresh will retry */ }
+    }, delay);
+  }
+
+  function applySummary(summary) {
+    const s = normalizeSummary(summary, findItem(summary.id) || state.detail);
+    const item = findItem(s.id);
+    if (item) Object.assign(item, s);
+    if (s.status && s.status !== 'queued') state.fresh.delete(String(s.id));
+    if (state.detail && sameId(state.detail.id, s.id)) {
+      Object.assign(state.detail, s);
+      conv.updateSummary(s);
+      renderContext();
+    }
+    renderList();
+    updateTitle();
+    scheduleListRefresh();
+  }
+
+  // ---- live events ----
+  function setRowTyping(cid, on) {
+    clearTimeout(state.typing.get(cid));
+    if (on) {
+      state.typing.set(cid, setTimeout(() => { state.typing.delete(cid); renderList(); }, 8000));
+    } else state.typing.delete(cid);
+    renderList();
+  }
+
+  function onEvent(ev) {
+    const { type, data } = ev;
+    if (!data || typeof data !== 'object') return;
+    switch (type) {
+      case 'message.created': {
+        if (data.conversation_id == null) return;
+        const cid = String(data.conversation_id);
+        const item = findItem(cid);
+        if (item) {
+          item.last_message = { text: data.text, sender: data.sender, created_at: data.created_at };
+          if (data.created_at) item.updated_at = data.created_at;
+        }
+        if (data.sender === 'visitor' && state.typing.has(cid)) {
+          clearTimeout(state.typing.get(cid));
+          state.typing.delete(cid);
+        }
+        if (isSelected(cid)) {
+          if (state.detail) conv.addMessage(data);
+          else state.pending.push(ev);
+          // A visitor message may come with a new page view; keep the trail fresh.
+          if (data.sender === 'visitor') scheduleDetailRefresh(1000);
+        } else if (data.sender === 'visitor') {
+          state.unread.add(cid);
+        }
+        renderList();
+        updateTitle();
+        scheduleListRefresh();
+        break;
+      }
+      case 'conversation.created': {
+        const c = data.conversation;
+        if (!c || c.id == null) return;
+        if (c.status === 'queued') state.fresh.add(String(c.id));
+        updateTitle();
+        scheduleListRefresh(150);
+        break;
+      }
+      case 'conversation.updated': {
+        const c = data.conversation;
+        if (!c || c.id == null) return;
+        const cid = String(c.id);
+        const item = findItem(cid);
+        const before = item || (isSelected(cid) ? state.detail : null);
+        if (c.status === 'queued' && before?.status !== 'queued' && !isSelected(cid)) state.fresh.add(cid);
+        if (c.status && c.status !== 'queued') state.fresh.delete(cid);
+        const s = normalizeSummary(c, before);
+        if (item) Object.assign(item, s);
+        if (isSelected(cid)) {
+          if (state.detail) {
+            Object.assign(state.detail, s);
+            conv.updateSummary(s);
+            renderContext();
+            // Escalation brings handoff notes the event does not carry.
+            scheduleDetailRefresh(250);
+          } else state.pending.push(ev);
+        }
+        renderList();
+        updateTitle();
+        scheduleListRefresh();
+        break;
+      }
+      case 'bot.delta': {
+        if (!isSelected(data.conversation_id)) return;
+        if (state.detail) conv.applyDelta(data);
+        else state.pending.push(ev);
+        break;
+      }
+      case 'typing': {
+        if (data.conversation_id == null) return;
+        const cid = String(data.conversation_id);
+        const on = data.typing !== false;
+        if (data.sender === 'visitor') setRowTyping(cid, on);
+        if (isSelected(cid) && state.detail) conv.setTyping(data.sender, on);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  const stream = new EventStream({
+    url: '/api/v1/agent/stream',
+    getToken: () => session.token,
+    onEvent,
+    onStatus: (status, info) => {
+      nav.setConnection(status);
+      // Ephemeral state (deltas, typing) is not replayed; re-read the truth after a gap.
+      if (status === 'live' && info.reconnected) {
+        scheduleListRefresh(0);
+        scheduleDetailRefresh(0);
+      }
+    },
+    onUnauthorized: () => {
+      session.clear();
+      showLogin('Your session has ended. Sign in again to continue.');
+    },
+  });
+
+  // ---- routing ----
+  function navigate(view, id) {
+    const hash = id != null ? `#/${view}/${encodeURIComponent(id)}` : `#/${view}`;
+    if (location.hash !== hash) location.hash = hash;
+    else route();
+  }
+
+  function route() {
+    const { view, id } = parseHash();
+    if (view !== state.view) {
+      state.view = view;
+      nav.setView(view);
+      loadList({ reset: true });
+    }
+    if (!sameId(id, state.selectedId) && !(id == null && state.selectedId == null)) {
+      const fromList = document.activeElement?.closest?.('.conv-item');
+      state.contextOpen = false;
+      openConversation(id, { focus: Boolean(fromList) && window.matchMedia('(max-width: 759px)').matches });
+    }
+    updatePane();
+    renderList();
+    updateTitle();
+  }
+
+  // ---- keyboard ----
+  function onKey(ev) {
+    if (ev.key === 'Escape' && state.contextOpen) {
+      setContextOpen(false, true);
+      return;
+    }
+    const t = ev.target;
+    const typingTarget = t instanceof HTMLElement && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
+    const next = (ev.altKey && ev.key === 'ArrowDown') || (!typingTarget && !ev.ctrlKey && !ev.metaKey && !ev.altKey && ev.key === 'j');
+    const prev = (ev.altKey && ev.key === 'ArrowUp') || (!typingTarget && !ev.ctrlKey && !ev.metaKey && !ev.altKey && ev.key === 'k');
+    if (!next && !prev) return;
+    const ids = list.rowIds();
+    if (!ids.length) return;
+    ev.preventDefault();
+    const i = ids.findIndex((x) => sameId(x, state.selectedId));
+    const j = i === -1 ? 0 : Math.max(0, Math.min(ids.length - 1, i + (next ? 1 : -1)));
+    navigate(state.view, ids[j]);
+    list.focusRow(ids[j]);
+  }
+
+  function signOut() {
+    session.clear();
+    showLogin('You’ve signed out.');
+  }
+
+  const onHash = () => route();
+  window.addEventListener('hashchange', onHash);
+  document.addEventListener('keydown', onKey);
+  const ticker = setInterval(() => refreshTimes(shell), 30000);
+
+  route();
+  stream.start();
+
+  // Validate the stored token and refresh the agent profile.
+  api.me().then((agent) => {
+    if (!agent || app?.shell !== shell) return;
+    state.me = agent;
+    session.saveAgent(agent);
+    nav.setAgent(agent);
+    if (state.detail) { conv.updateSummary(state.detail); renderContext(); }
+  }).catch((err) => {
+    if (err.status !== 401 && !state.me) toast('Couldn’t load your profile.', 'error');
+  });
+
+  return {
+    shell,
+    destroy() {
+      stream.stop();
+      clearInterval(ticker);
+      clearTimeout(listTimer);
+      clearTimeout(detailTimer);
+      for (const t of state.typing.values()) clearTimeout(t);
+      window.removeEventListener('hashchange', onHash);
+      document.removeEventListener('keydown', onKey);
+    },
+  };
+}

@@ -1,0 +1,147 @@
+"""End to end in real Chromium: a visitor on a host page on another origin, and an agent."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import pytest_asyncio
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, RunningServer
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = os.environ.get("PARLEY_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SHOTS = Path(os.environ.get("PARLEY_SCREENSHOTS", "screenshots"))
+
+
+def host_page_html(parley_url: str) -> str:
+    """A customer's page embedding the widget exactly as the README says."""
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Acme host page</title></head>
+<body><h1>Host page on another origin</h1><p>Content of the customer's site.</p>
+<a id="next" href="/other.html">Next page</a>
+<script>window.Parley=window.Parley||function(){{(Parley.q=Parley.q||[]).push(arguments)}};</script>
+<script async src="{parley_url}/widget/loader.js" data-site-key="pk_demo"></script>
+</body></html>"""
+
+
+@pytest.fixture(scope="module")
+def host_site(server: RunningServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Serve the host page from the origin the demo site allows (a different port)."""
+    root = tmp_path_factory.mktemp("host")
+    (root / "index.html").write_text(host_page_html(server.url))
+    (root / "other.html").write_text(host_page_html(server.url).replace("Host page", "Other page"))
+    port = urlsplit(server.host_origin).port
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port or 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.host_origin
+    finally:
+        httpd.shutdown()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's Chromium, headless."""
+    async with async_playwright() as p:
+        b = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            await b.close()
+
+
+async def shot(page: Page, name: str) -> None:
+    """Keep a screenshot of the state for people to look at."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+async def test_visitor_bot_agent_round_trip(server: RunningServer, host_site: str, browser: Browser) -> None:
+    visitor_ctx = await browser.new_context(viewport={"width": 1280, "height": 800})
+    page = await visitor_ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    await page.goto(f"{host_site}/index.html")
+    assert urlsplit(page.url).netloc != urlsplit(server.url).netloc, "host page is on another origin"
+
+    await page.get_by_test_id("parley-launcher").click()
+    panel = page.get_by_test_id("parley-panel")
+    await expect(panel).to_be_visible()
+    await page.get_by_test_id("parley-input").fill("How long do I have to return a bike?")
+    await page.get_by_test_id("parley-send").click()
+
+    bot = page.locator('[data-testid="parley-message"][data-sender="bot"]')
+    await expect(bot.last).to_contain_text("30", timeout=30_000)
+    source = page.get_by_test_id("parley-source").first
+    await expect(source).to_be_visible()
+    assert (await source.get_attribute("href") or "").startswith(f"{server.url}/help/")
+    await shot(page, "e2e-visitor-answer")
+
+    # Reload: the conversation is still there.
+    await page.reload()
+    launcher = page.get_by_test_id("parley-launcher")
+    if not await page.get_by_test_id("parley-panel").is_visible():
+        await launcher.click()
+    await expect(page.locator('[data-testid="parley-message"][data-sender="visitor"]').first).to_contain_text(
+        "return a bike", timeout=15_000
+    )
+    await expect(page.locator('[data-testid="parley-message"][data-sender="bot"]').last).to_contain_text("30")
+
+    # Navigate to another page of the site: same conversation, trail recorded.
+    await page.goto(f"{host_site}/other.html")
+    if not await page.get_by_test_id("parley-panel").is_visible():
+        await page.get_by_test_id("parley-launcher").click()
+    await page.get_by_test_id("parley-input").fill("I want to talk to a human please, order NW-77125")
+    await page.get_by_test_id("parley-send").click()
+    await expect(page.get_by_test_id("parley-status")).to_contain_text("aiting", timeout=30_000)
+    await shot(page, "e2e-visitor-waiting")
+
+    # The agent, in a second browser context, signs in to the console.
+    agent_ctx = await browser.new_context(viewport={"width": 1440, "height": 900})
+    console = await agent_ctx.new_page()
+    console.on("pageerror", lambda e: errors.append("console: " + str(e)))
+    await console.goto(f"{server.url}/console")
+    await console.get_by_test_id("login-email").fill(ADMIN_EMAIL)
+    await console.get_by_test_id("login-password").fill(ADMIN_PASSWORD)
+    await console.get_by_test_id("login-submit").click()
+    item = console.locator('[data-testid="conv-item"][data-status="queued"]').first
+    await expect(item).to_be_visible(timeout=15_000)
+    await item.click()
+    ctx_panel = console.get_by_test_id("context-panel")
+    await expect(console.get_by_test_id("handoff-reason")).to_contain_text("human", timeout=10_000)
+    await expect(console.get_by_test_id("intent")).to_contain_text("human")
+    await expect(ctx_panel).to_contain_text("other.html")
+    await expect(ctx_panel).to_contain_text("NW-77125")
+    await expect(console.locator('[data-testid="msg"][data-sender="visitor"]').first).to_contain_text("return a bike")
+    await console.get_by_test_id("reply-input").fill("Hi! I'm Ada — looking at order NW-77125 now.")
+    await console.get_by_test_id("reply-send").click()
+    await shot(console, "e2e-console-conversation")
+
+    # The visitor sees the reply without reloading.
+    agent_msg = page.locator('[data-testid="parley-message"][data-sender="agent"]')
+    await expect(agent_msg.last).to_contain_text("looking at order NW-77125", timeout=15_000)
+    await shot(page, "e2e-visitor-agent-reply")
+    assert not errors, errors
+    await visitor_ctx.close()
+    await agent_ctx.close()
