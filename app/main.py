@@ -21,7 +21,7 @@ from app.db import dispose_engine, init_engine
 from app.demo.router import router as demo_router
 from app.errors import install_error_handlers
 from app.events.bus import make_bus, set_bus
-from app.middleware import RateLimitMiddleware, SiteCORSMiddleware
+from app.middleware import RateLimitMiddleware, SecurityHeadersMiddleware, SiteCORSMiddleware
 from app.visitors.router import router as widget_router
 
 log = logging.getLogger("parley")
@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(SiteCORSMiddleware)
     app.add_middleware(
         RateLimitMiddleware, redis_url=settings.redis_url, enabled=settings.rate_limits

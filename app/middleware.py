@@ -120,3 +120,31 @@ class RateLimitMiddleware:
                     return
                 break
         await self.app(scope, receive, send)
+
+
+class SecurityHeadersMiddleware:
+    """Headers every response carries; the console may not be framed by other sites."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"strict-origin-when-cross-origin"),
+        ]
+        if scope["path"].startswith("/console"):
+            extra += [
+                (b"x-frame-options", b"DENY"),
+                (b"content-security-policy", b"frame-ancestors 'none'"),
+            ]
+
+        async def send_with_headers(message: dict) -> None:  # type: ignore[type-arg]
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)  # type: ignore[arg-type]

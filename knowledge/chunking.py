@@ -6,7 +6,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-__all__ = ["Chunk", "chunk_markdown", "content_hash", "split_sentences"]
+__all__ = ["Chunk", "chunk_markdown", "content_hash", "plain_text", "split_sentences"]
 
 # ~900 characters is ~200 word-piece tokens: with the title/section prefix it stays
 # under the model's 256-token window, so nothing a chunk says is silently truncated.
@@ -14,6 +14,10 @@ DEFAULT_MAX_CHARS = 900
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
+_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}")
+_LIST_MARK = re.compile(r"^([-*+]|\d+[.)])\s+")
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_EMPHASIS = re.compile(r"(\*\*|__|`)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9€$£])")
 
 
@@ -35,6 +39,23 @@ class Chunk:
 def content_hash(text: str) -> str:
     """Short stable hash of a text."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown reduced to the words a reader sees (formatting marks only add noise to vectors)."""
+    lines = []
+    for line in markdown.splitlines():
+        stripped = line.strip()
+        if _TABLE_RULE.match(stripped):
+            continue
+        if stripped.startswith("|"):
+            stripped = " · ".join(c.strip() for c in stripped.strip("|").split("|") if c.strip())
+        stripped = _LIST_MARK.sub("", stripped)
+        lines.append(stripped)
+    text = "\n".join(lines)
+    text = _LINK.sub(r"\1", text)
+    text = _EMPHASIS.sub("", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
 def split_sentences(text: str) -> list[str]:
@@ -109,6 +130,6 @@ def chunk_markdown(title: str, body: str, *, max_chars: int = DEFAULT_MAX_CHARS)
         for piece in _pack(paragraphs, max_chars):
             heading = f"{title} — {name}" if name else title
             chunks.append(
-                Chunk(index=len(chunks), section=name, text=piece, embed_text=f"{heading}\n{piece}")
+                Chunk(index=len(chunks), section=name, text=piece, embed_text=f"{heading}\n{plain_text(piece)}")
             )
     return chunks

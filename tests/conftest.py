@@ -105,7 +105,11 @@ async def start_server(settings: Settings) -> tuple[uvicorn.Server, asyncio.Task
     await asyncio.to_thread(upgrade, settings)
     await _seed(with_kb=settings.bot_enabled)
     config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=settings.port, log_level="warning", lifespan="on"
+        create_app(settings),
+        host="127.0.0.1",
+        port=settings.port,
+        log_level="warning",
+        lifespan="on",
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -129,7 +133,9 @@ async def stop_server(server: uvicorn.Server, task: asyncio.Task[None]) -> None:
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def server(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RunningServer]:
+async def server(
+    backend: Backend, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[RunningServer]:
     """The whole app (bot included) on a real port, seeded with the demo data."""
     port, host_port = free_port(), free_port()
     host_origin = f"http://localhost:{host_port}"
@@ -143,7 +149,9 @@ async def server(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> 
     )
     srv, task = await start_server(settings)
     try:
-        yield RunningServer(url=f"http://127.0.0.1:{port}", settings=settings, host_origin=host_origin)
+        yield RunningServer(
+            url=f"http://127.0.0.1:{port}", settings=settings, host_origin=host_origin
+        )
     finally:
         await stop_server(srv, task)
         set_settings(None)

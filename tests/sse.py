@@ -51,6 +51,7 @@ class SSEReader:
 
     async def next(self, type_: str | None = None, timeout: float = 20) -> SSEEvent:
         """The next event (of a type, skipping others)."""
+
         async def _get() -> SSEEvent:
             while True:
                 ev = await self.queue.get()

@@ -32,7 +32,9 @@ class Visitor:
             h["Authorization"] = f"Bearer {self.token}"
         return h
 
-    async def start(self, url: str = "/pricing?utm_source=newsletter&utm_campaign=spring") -> dict[str, Any]:
+    async def start(
+        self, url: str = "/pricing?utm_source=newsletter&utm_campaign=spring"
+    ) -> dict[str, Any]:
         r = await self.client.post(
             "/api/v1/widget/session",
             headers=self.headers,
@@ -63,6 +65,8 @@ class Visitor:
 
 
 async def agent_token(client: httpx.AsyncClient) -> str:
-    r = await client.post("/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+    r = await client.post(
+        "/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+    )
     r.raise_for_status()
     return str(r.json()["access_token"])

@@ -35,7 +35,9 @@ async def test_bot_streams_a_cited_answer_then_stores_it(server: RunningServer) 
         assert page.status_code == 200 and final["sources"][0]["title"] in page.text
 
 
-async def test_human_request_escalates_and_agent_reply_reaches_visitor_live(server: RunningServer) -> None:
+async def test_human_request_escalates_and_agent_reply_reaches_visitor_live(
+    server: RunningServer,
+) -> None:
     async with server.client() as client:
         token = await agent_token(client)
         auth = {"Authorization": f"Bearer {token}"}
@@ -45,17 +47,24 @@ async def test_human_request_escalates_and_agent_reply_reaches_visitor_live(serv
             await v.say("My order NW-48213 never arrived. I want to talk to a human please")
             async with SSEReader(client, "/api/v1/widget/stream", v.headers) as stream:
                 await stream.until(
-                    lambda e: e.event == "conversation.updated"
-                    and e.data["conversation"]["status"] == "queued"
+                    lambda e: (
+                        e.event == "conversation.updated"
+                        and e.data["conversation"]["status"] == "queued"
+                    )
                 )
                 conv_id = v_conv = None
                 convo = (await client.get("/api/v1/widget/conversation", headers=v.headers)).json()
                 conv_id = v_conv = convo["conversation"]["id"]
                 # The agent's inbox heard about it live.
                 await inbox.until(
-                    lambda e: e.event == "conversation.updated" and e.data.get("conversation", {}).get("id") == v_conv
+                    lambda e: (
+                        e.event == "conversation.updated"
+                        and e.data.get("conversation", {}).get("id") == v_conv
+                    )
                 )
-                listing = (await client.get("/api/v1/conversations?view=unassigned", headers=auth)).json()
+                listing = (
+                    await client.get("/api/v1/conversations?view=unassigned", headers=auth)
+                ).json()
                 row = next(i for i in listing["items"] if i["id"] == conv_id)
                 assert row["handoff_reason"] == "human_request"
                 assert listing["counts"]["unassigned"] >= 1
@@ -67,7 +76,10 @@ async def test_human_request_escalates_and_agent_reply_reaches_visitor_live(serv
                 r = await client.post(
                     f"/api/v1/conversations/{conv_id}/messages",
                     headers=auth,
-                    json={"client_message_id": "agent-1", "text": "Hi, I'm on it — checking NW-48213 now."},
+                    json={
+                        "client_message_id": "agent-1",
+                        "text": "Hi, I'm on it — checking NW-48213 now.",
+                    },
                 )
                 assert r.status_code == 201
                 got = await stream.until(
@@ -76,7 +88,8 @@ async def test_human_request_escalates_and_agent_reply_reaches_visitor_live(serv
                 assert got[-1].data["text"].startswith("Hi, I'm on it")
                 assert got[-1].data["author_name"] == "Ada Admin"
                 assert any(
-                    e.event == "conversation.updated" and e.data["conversation"]["status"] == "assigned"
+                    e.event == "conversation.updated"
+                    and e.data["conversation"]["status"] == "assigned"
                     for e in got
                 )
                 # While a human has the conversation, the bot stays quiet.
@@ -85,9 +98,14 @@ async def test_human_request_escalates_and_agent_reply_reaches_visitor_live(serv
                 closed = await client.post(f"/api/v1/conversations/{conv_id}/close", headers=auth)
                 assert closed.json()["status"] == "closed"
                 tail = await stream.until(
-                    lambda e: e.event == "conversation.updated" and e.data["conversation"]["status"] == "closed"
+                    lambda e: (
+                        e.event == "conversation.updated"
+                        and e.data["conversation"]["status"] == "closed"
+                    )
                 )
-                assert not any(e.event == "message.created" and e.data["sender"] == "bot" for e in tail)
+                assert not any(
+                    e.event == "message.created" and e.data["sender"] == "bot" for e in tail
+                )
 
 
 async def test_reconnect_with_last_event_id_replays_what_was_missed(server: RunningServer) -> None:
@@ -96,7 +114,9 @@ async def test_reconnect_with_last_event_id_replays_what_was_missed(server: Runn
         await v.start()
         await v.say("Hi")
         async with SSEReader(client, "/api/v1/widget/stream", v.headers) as stream:
-            first = await stream.until(lambda e: e.event == "message.created" and e.data["sender"] == "bot")
+            first = await stream.until(
+                lambda e: e.event == "message.created" and e.data["sender"] == "bot"
+            )
         seen = [int(e.id) for e in first if e.id]
         # Offline for a while: two more turns happen.
         await v.say("What payment methods do you accept?")
@@ -105,7 +125,9 @@ async def test_reconnect_with_last_event_id_replays_what_was_missed(server: Runn
         headers = {**v.headers, "Last-Event-ID": str(seen[-1])}
         async with SSEReader(client, "/api/v1/widget/stream", headers) as stream:
             replay = await stream.until(
-                lambda e: e.event == "message.created" and e.data["text"] == "Do you ship to Canada?"
+                lambda e: (
+                    e.event == "message.created" and e.data["text"] == "Do you ship to Canada?"
+                )
             )
         replayed = [int(e.id) for e in replay if e.id]
         assert replayed[0] == seen[-1] + 1, "replay starts right after the last seen event"
@@ -135,7 +157,9 @@ async def test_sequence_numbers_are_gap_free_under_concurrent_writes(server: Run
         seqs = [m["seq"] for m in detail["messages"]]
         assert len(seqs) == len(set(seqs))
         async with SSEReader(client, "/api/v1/widget/stream", v.headers) as stream:
-            events = await stream.until(lambda e: e.id is not None and int(e.id) == detail["messages"][-1]["seq"])
+            events = await stream.until(
+                lambda e: e.id is not None and int(e.id) == detail["messages"][-1]["seq"]
+            )
         ids = [int(e.id) for e in events if e.id]
         # Agent-only events keep their numbers but are not shown to the visitor.
         assert ids == sorted(ids) and len(ids) == len(set(ids))
@@ -146,7 +170,9 @@ async def test_sequence_numbers_are_gap_free_under_concurrent_writes(server: Run
 async def test_agent_endpoints_require_sign_in(server: RunningServer) -> None:
     async with server.client() as client:
         assert (await client.get("/api/v1/conversations")).status_code == 401
-        bad = await client.post("/api/v1/auth/login", json={"email": "admin@example.com", "password": "nope"})
+        bad = await client.post(
+            "/api/v1/auth/login", json={"email": "admin@example.com", "password": "nope"}
+        )
         assert bad.status_code == 401 and bad.json()["error"] == "Unauthorized"
         r = await client.get("/api/v1/agent/stream", headers={"Authorization": "Bearer x.y.z"})
         assert r.status_code == 401

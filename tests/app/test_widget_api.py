@@ -38,7 +38,10 @@ async def test_session_resumes_with_its_token_and_captures_context(server: Runni
         assert ctx["utm"] == {"utm_source": "newsletter", "utm_campaign": "spring"}
         assert ctx["referrer"] == "https://news.example.org/"
         trail = [p["url"] for p in detail["page_views"]]
-        assert trail[-2:] == [f"{v.origin}/pricing?utm_source=newsletter&utm_campaign=spring", f"{v.origin}/checkout"]
+        assert trail[-2:] == [
+            f"{v.origin}/pricing?utm_source=newsletter&utm_campaign=spring",
+            f"{v.origin}/checkout",
+        ]
 
 
 async def test_resending_a_message_is_idempotent(server: RunningServer) -> None:
@@ -46,7 +49,9 @@ async def test_resending_a_message_is_idempotent(server: RunningServer) -> None:
         v = Visitor(server, client)
         await v.start()
         cid = str(uuid.uuid4())
-        first, second = await asyncio.gather(v.say("Where is my order?", cid), v.say("Where is my order?", cid))
+        first, second = await asyncio.gather(
+            v.say("Where is my order?", cid), v.say("Where is my order?", cid)
+        )
         assert sorted([first.status_code, second.status_code]) == [200, 201]
         assert first.json()["message"]["id"] == second.json()["message"]["id"]
         third = await v.say("Where is my order?", cid)
@@ -73,7 +78,9 @@ async def test_bad_input_gets_clear_4xx_and_loses_nothing(server: RunningServer)
             assert r.status_code == 422, body
             assert r.json()["error"] == "InvalidInput"
         r = await client.post(
-            "/api/v1/widget/messages", headers={**v.headers, "Content-Type": "application/json"}, content=b"{not json"
+            "/api/v1/widget/messages",
+            headers={**v.headers, "Content-Type": "application/json"},
+            content=b"{not json",
         )
         assert r.status_code == 422
         convo = (await client.get("/api/v1/widget/conversation", headers=v.headers)).json()
@@ -90,20 +97,25 @@ async def test_tokens_are_required_bound_and_never_cross_visitors(server: Runnin
         r = await client.get("/api/v1/widget/conversation", headers={"Origin": alice.origin})
         assert r.status_code == 401 and r.json()["error"] == "Unauthorized"
         r = await client.get(
-            "/api/v1/widget/conversation", headers={"Origin": alice.origin, "Authorization": "Bearer forged.token.x"}
+            "/api/v1/widget/conversation",
+            headers={"Origin": alice.origin, "Authorization": "Bearer forged.token.x"},
         )
         assert r.status_code == 401
         bobs = (await client.get("/api/v1/widget/conversation", headers=bob.headers)).json()
         assert bobs["conversation"] is None and bobs["messages"] == []
         # A visitor token is not an agent token.
-        r = await client.get("/api/v1/conversations", headers={"Authorization": f"Bearer {alice.token}"})
+        r = await client.get(
+            "/api/v1/conversations", headers={"Authorization": f"Bearer {alice.token}"}
+        )
         assert r.status_code == 401
 
 
 async def test_unknown_site_and_foreign_origin_are_refused(server: RunningServer) -> None:
     async with server.client() as client:
         r = await client.post(
-            "/api/v1/widget/session", headers={"Origin": server.host_origin}, json={"site_key": "pk_nope"}
+            "/api/v1/widget/session",
+            headers={"Origin": server.host_origin},
+            json={"site_key": "pk_nope"},
         )
         assert r.status_code == 404
         r = await client.post(

@@ -77,13 +77,17 @@ async def shot(page: Page, name: str) -> None:
     await page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
-async def test_visitor_bot_agent_round_trip(server: RunningServer, host_site: str, browser: Browser) -> None:
+async def test_visitor_bot_agent_round_trip(
+    server: RunningServer, host_site: str, browser: Browser
+) -> None:
     visitor_ctx = await browser.new_context(viewport={"width": 1280, "height": 800})
     page = await visitor_ctx.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     await page.goto(f"{host_site}/index.html")
-    assert urlsplit(page.url).netloc != urlsplit(server.url).netloc, "host page is on another origin"
+    assert urlsplit(page.url).netloc != urlsplit(server.url).netloc, (
+        "host page is on another origin"
+    )
 
     await page.get_by_test_id("parley-launcher").click()
     panel = page.get_by_test_id("parley-panel")
@@ -103,16 +107,20 @@ async def test_visitor_bot_agent_round_trip(server: RunningServer, host_site: st
     launcher = page.get_by_test_id("parley-launcher")
     if not await page.get_by_test_id("parley-panel").is_visible():
         await launcher.click()
-    await expect(page.locator('[data-testid="parley-message"][data-sender="visitor"]').first).to_contain_text(
-        "return a bike", timeout=15_000
-    )
-    await expect(page.locator('[data-testid="parley-message"][data-sender="bot"]').last).to_contain_text("30")
+    await expect(
+        page.locator('[data-testid="parley-message"][data-sender="visitor"]').first
+    ).to_contain_text("return a bike", timeout=15_000)
+    await expect(
+        page.locator('[data-testid="parley-message"][data-sender="bot"]').last
+    ).to_contain_text("30")
 
     # Navigate to another page of the site: same conversation, trail recorded.
     await page.goto(f"{host_site}/other.html")
     if not await page.get_by_test_id("parley-panel").is_visible():
         await page.get_by_test_id("parley-launcher").click()
-    await page.get_by_test_id("parley-input").fill("I want to talk to a human please, order NW-77125")
+    await page.get_by_test_id("parley-input").fill(
+        "I want to talk to a human please, order NW-77125"
+    )
     await page.get_by_test_id("parley-send").click()
     await expect(page.get_by_test_id("parley-status")).to_contain_text("aiting", timeout=30_000)
     await shot(page, "e2e-visitor-waiting")
@@ -133,7 +141,9 @@ async def test_visitor_bot_agent_round_trip(server: RunningServer, host_site: st
     await expect(console.get_by_test_id("intent")).to_contain_text("human")
     await expect(ctx_panel).to_contain_text("other.html")
     await expect(ctx_panel).to_contain_text("NW-77125")
-    await expect(console.locator('[data-testid="msg"][data-sender="visitor"]').first).to_contain_text("return a bike")
+    await expect(
+        console.locator('[data-testid="msg"][data-sender="visitor"]').first
+    ).to_contain_text("return a bike")
     await console.get_by_test_id("reply-input").fill("Hi! I'm Ada — looking at order NW-77125 now.")
     await console.get_by_test_id("reply-send").click()
     await shot(console, "e2e-console-conversation")

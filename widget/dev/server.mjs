@@ -242,6 +242,7 @@ const spaJs = "document.getElementById('go-a').onclick=function(){history.pushSt
 
 http.createServer((req, res) => {
   const url = new URL(req.url, `http://127.0.0.1:${SITE}`);
+  if (url.pathname === '/favicon.ico') { res.writeHead(204); return res.end(); }
   if (url.pathname === '/site.css') { res.writeHead(200, { 'Content-Type': 'text/css' }); return res.end(siteCss); }
   if (url.pathname === '/spa.js') { res.writeHead(200, { 'Content-Type': 'text/javascript' }); return res.end(spaJs); }
   const key = url.pathname.startsWith('/spa') ? '/spa' : url.pathname;
