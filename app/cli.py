@@ -81,7 +81,6 @@ def serve(
 
 async def _chat(message: str, thread: str) -> dict[str, object]:
     from graphs.support.runtime import build_context, build_graph, make_checkpointer, run_turn
-
     from knowledge.store import KnowledgeStore
 
     settings = get_settings()

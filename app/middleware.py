@@ -139,7 +139,11 @@ class SecurityHeadersMiddleware:
         if scope["path"].startswith("/console"):
             extra += [
                 (b"x-frame-options", b"DENY"),
-                (b"content-security-policy", b"frame-ancestors 'none'"),
+                (
+                    b"content-security-policy",
+                    b"default-src 'self'; script-src 'self'; style-src 'self'; "
+                    b"connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+                ),
             ]
 
         async def send_with_headers(message: dict) -> None:  # type: ignore[type-arg]

@@ -8,6 +8,10 @@ from dataclasses import dataclass
 
 __all__ = ["Chunk", "chunk_markdown", "content_hash", "plain_text", "split_sentences"]
 
+# Part of every content hash: bump it when chunking or sentence splitting changes so
+# that the next upsert re-embeds everything instead of keeping stale vectors.
+CHUNKER_VERSION = "1"
+
 # ~900 characters is ~200 word-piece tokens: with the title/section prefix it stays
 # under the model's 256-token window, so nothing a chunk says is silently truncated.
 DEFAULT_MAX_CHARS = 900
@@ -33,7 +37,7 @@ class Chunk:
     @property
     def hash(self) -> str:
         """Content hash of what is embedded: unchanged hash means the vector is still valid."""
-        return content_hash(self.embed_text)
+        return content_hash(f"{CHUNKER_VERSION}\n{self.embed_text}")
 
 
 def content_hash(text: str) -> str:
@@ -41,18 +45,43 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+def _cells(row: str) -> list[str]:
+    return [c.strip() for c in row.strip().strip("|").split("|")]
+
+
 def plain_text(markdown: str) -> str:
-    """Markdown reduced to the words a reader sees (formatting marks only add noise to vectors)."""
-    lines = []
-    for line in markdown.splitlines():
+    """Markdown reduced to the words a reader sees (formatting marks only add noise to vectors).
+
+    Table rows are written out with their column headers ("Canada — Delivery time:
+    5–10 business days; Bikes: $129.") so a single row still makes sense on its own,
+    both to the embedding model and as an extracted answer sentence.
+    """
+    lines = markdown.splitlines()
+    out: list[str] = []
+    header: list[str] | None = None
+    for i, line in enumerate(lines):
         stripped = line.strip()
-        if _TABLE_RULE.match(stripped):
-            continue
         if stripped.startswith("|"):
-            stripped = " · ".join(c.strip() for c in stripped.strip("|").split("|") if c.strip())
-        stripped = _LIST_MARK.sub("", stripped)
-        lines.append(stripped)
-    text = "\n".join(lines)
+            if _TABLE_RULE.match(stripped):
+                continue
+            nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+            if header is None and _TABLE_RULE.match(nxt):
+                header = _cells(stripped)
+                continue
+            cells = _cells(stripped)
+            if header and len(cells) > 1:
+                pairs = [
+                    f"{h}: {c}" if h else c
+                    for h, c in zip(header[1:], cells[1:], strict=False)
+                    if c
+                ]
+                out.append(f"{cells[0]} — {'; '.join(pairs)}.")
+            else:
+                out.append(" · ".join(c for c in cells if c))
+            continue
+        header = None
+        out.append(_LIST_MARK.sub("", stripped))
+    text = "\n".join(out)
     text = _LINK.sub(r"\1", text)
     text = _EMPHASIS.sub("", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
@@ -130,6 +159,11 @@ def chunk_markdown(title: str, body: str, *, max_chars: int = DEFAULT_MAX_CHARS)
         for piece in _pack(paragraphs, max_chars):
             heading = f"{title} — {name}" if name else title
             chunks.append(
-                Chunk(index=len(chunks), section=name, text=piece, embed_text=f"{heading}\n{plain_text(piece)}")
+                Chunk(
+                    index=len(chunks),
+                    section=name,
+                    text=piece,
+                    embed_text=f"{heading}\n{plain_text(piece)}",
+                )
             )
     return chunks

@@ -120,14 +120,14 @@ def gelu_(x: Vector) -> Vector:
     return x
 
 
-def _layer_norm(x: Vector, weight: Vector, bias: Vector, eps: float) -> Vector:
+def _layer_norm(x: npt.NDArray[Any], weight: Vector, bias: Vector, eps: float) -> Vector:
     mean = x.mean(axis=-1, keepdims=True)
-    x = x - mean
-    var = np.mean(np.square(x), axis=-1, keepdims=True)
-    x *= 1.0 / np.sqrt(var + eps)
-    x *= weight
-    x += bias
-    return x
+    out: Vector = x - mean
+    var = np.mean(np.square(out), axis=-1, keepdims=True)
+    out *= 1.0 / np.sqrt(var + eps)
+    out *= weight
+    out += bias
+    return out
 
 
 def default_model_dir() -> Path:
@@ -148,11 +148,14 @@ class _Layer:
 
         # One fused QKV projection: a single (384, 1152) GEMM beats three small ones.
         self.qkv_w = np.ascontiguousarray(
-            np.concatenate([t("attention.self.query"), t("attention.self.key"),
-                            t("attention.self.value")], axis=1)
+            np.concatenate(
+                [t("attention.self.query"), t("attention.self.key"), t("attention.self.value")],
+                axis=1,
+            )
         )
-        self.qkv_b = np.concatenate([w[pre + f"attention.self.{n}.bias"]
-                                     for n in ("query", "key", "value")])
+        self.qkv_b = np.concatenate(
+            [w[pre + f"attention.self.{n}.bias"] for n in ("query", "key", "value")]
+        )
         self.out_w = t("attention.output.dense")
         self.out_b = w[pre + "attention.output.dense.bias"]
         self.ln1_w = w[pre + "attention.output.LayerNorm.weight"]
@@ -195,12 +198,15 @@ class Embedder:
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_length=max_tokens)
 
-        w = {k: v.astype(np.float32, copy=False)
-             for k, v in load_file(str(path / "model.safetensors")).items()}
+        w = {
+            k: v.astype(np.float32, copy=False)
+            for k, v in load_file(str(path / "model.safetensors")).items()
+        }
         self.word_emb = w["embeddings.word_embeddings.weight"]
         # Token type is always 0 for single sentences: fold it into the positions.
         self.pos_emb = np.ascontiguousarray(
-            w["embeddings.position_embeddings.weight"] + w["embeddings.token_type_embeddings.weight"][0]
+            w["embeddings.position_embeddings.weight"]
+            + w["embeddings.token_type_embeddings.weight"][0]
         )
         self.emb_ln_w = w["embeddings.LayerNorm.weight"]
         self.emb_ln_b = w["embeddings.LayerNorm.bias"]

@@ -15,6 +15,7 @@ from knowledge.store import ArticleInput, KnowledgeStore, UpsertStats
 __all__ = [
     "DEMO_DIR",
     "Article",
+    "import_directory",
     "ingest_directory",
     "load_articles",
     "parse_article",
@@ -47,7 +48,7 @@ def slugify(text: str) -> str:
     return slug or "article"
 
 
-def parse_article(text: str, *, stem: str, base_url: str = "/kb") -> Article:
+def parse_article(text: str, *, stem: str, base_url: str = "/help") -> Article:
     """Parse one Markdown document with optional YAML front matter."""
     meta: dict[str, object] = {}
     body = text
@@ -57,7 +58,7 @@ def parse_article(text: str, *, stem: str, base_url: str = "/kb") -> Article:
         if not isinstance(loaded, dict):
             raise ValueError(f"{stem}: front matter must be a mapping")
         meta = loaded
-        body = text[match.end():]
+        body = text[match.end() :]
     body = body.strip() + "\n"
 
     title = str(meta.get("title") or "").strip()
@@ -74,7 +75,7 @@ def parse_article(text: str, *, stem: str, base_url: str = "/kb") -> Article:
     return Article(slug=slug, title=title, body=body, url=url, tags=tags, lang=lang)
 
 
-def load_articles(directory: str | Path, *, base_url: str = "/kb") -> list[Article]:
+def load_articles(directory: str | Path, *, base_url: str = "/help") -> list[Article]:
     """Read every *.md file under a directory (sorted, so ingestion order is stable)."""
     root = Path(directory)
     if not root.is_dir():
@@ -84,8 +85,7 @@ def load_articles(directory: str | Path, *, base_url: str = "/kb") -> list[Artic
     for path in sorted(root.rglob("*.md")):
         if path.name.lower() == "readme.md":
             continue
-        article = parse_article(path.read_text(encoding="utf-8"), stem=path.stem,
-                                base_url=base_url)
+        article = parse_article(path.read_text(encoding="utf-8"), stem=path.stem, base_url=base_url)
         article.path = path
         if article.slug in seen:
             # Same id means one article would silently overwrite the other's chunks.
@@ -99,7 +99,7 @@ def ingest_directory(
     store: KnowledgeStore,
     directory: str | Path,
     *,
-    base_url: str = "/kb",
+    base_url: str = "/help",
     batch_size: int = 16,
     show_progress: bool = True,
     console: Console | None = None,
@@ -131,3 +131,16 @@ def ingest_directory(
             f"{total.deleted} removed",
         )
     return articles
+
+
+def import_directory(
+    directory: str | Path,
+    store: KnowledgeStore,
+    *,
+    public_url: str = "",
+    show_progress: bool = True,
+) -> list[Article]:
+    """Index a directory for the app: article URLs are ``{public_url}/help/{slug}``."""
+    return ingest_directory(
+        store, directory, base_url=f"{public_url.rstrip('/')}/help", show_progress=show_progress
+    )

@@ -30,6 +30,7 @@ class SSEReader:
         self.status: int | None = None
         self._task: asyncio.Task[None] | None = None
         self._opened = asyncio.Event()
+        self.seen: list[SSEEvent] = []
 
     async def __aenter__(self) -> SSEReader:
         self._task = asyncio.create_task(self._run())
@@ -55,6 +56,7 @@ class SSEReader:
         async def _get() -> SSEEvent:
             while True:
                 ev = await self.queue.get()
+                self.seen.append(ev)
                 if type_ is None or ev.event == type_:
                     return ev
 
@@ -68,6 +70,7 @@ class SSEReader:
             while True:
                 ev = await self.queue.get()
                 seen.append(ev)
+                self.seen.append(ev)
                 if pred(ev):
                     return seen
 

@@ -79,11 +79,16 @@ async def add_message(
 
 async def _status_event(session: AsyncSession, c: Conversation) -> None:
     name = await _assignee_name(session, c)
+    (summary,) = await summaries(session, [c])
+    # "agent" carries the inbox row; the visitor's stream strips it (see events/sse.py).
     await record_event(
         session,
         c,
         "conversation.updated",
-        {"conversation": visitor_view(c, name).model_dump(mode="json")},
+        {
+            "conversation": visitor_view(c, name).model_dump(mode="json"),
+            "agent": summary.model_dump(mode="json"),
+        },
     )
 
 
@@ -97,11 +102,12 @@ async def start(session: AsyncSession, vs: VisitorSession) -> Conversation:
     )
     session.add(c)
     await session.flush()
+    (summary,) = await summaries(session, [c])
     await record_event(
         session,
         c,
         "conversation.created",
-        {"conversation": {"id": c.id, "status": c.status.value, "created_at": c.created_at}},
+        {"conversation": summary.model_dump(mode="json")},
         visitor_visible=False,
     )
     return c
@@ -166,6 +172,8 @@ async def escalate(
     if c.status == Status.closed:
         raise Conflict("The conversation is closed.")
     c.status = Status.queued
+    if c.intent is None:
+        c.intent, c.confidence = intent, confidence
     c.handoff = {
         "reason": reason,
         "intent": intent,

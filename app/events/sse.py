@@ -27,10 +27,13 @@ def parse_last_event_id(value: str | None) -> int:
         return 0
 
 
-def _frame(ev: Event, id_: int | None) -> ServerSentEvent:
+def _frame(ev: Event, id_: int | None, *, for_visitor: bool = False) -> ServerSentEvent:
+    data = ev["data"]
+    if for_visitor and isinstance(data, dict) and "agent" in data:
+        data = {k: v for k, v in data.items() if k != "agent"}
     # JSON never contains raw CR/LF, and event names are ours, so frames cannot be split.
     return ServerSentEvent(
-        data=json.dumps(ev["data"], separators=(",", ":"), default=str),
+        data=json.dumps(data, separators=(",", ":"), default=str),
         event=str(ev["type"]),
         id=str(id_) if id_ is not None else None,
     )
@@ -57,11 +60,11 @@ async def conversation_events(
         for row in await _visitor_events(conversation_id, last_seq):
             last_seq = row.seq
             if row.visitor_visible:
-                yield _frame(wire(row), row.seq)
+                yield _frame(wire(row), row.seq, for_visitor=True)
         async for ev in sub:
             seq = ev.get("seq")
             if seq is None:
-                yield _frame(ev, None)
+                yield _frame(ev, None, for_visitor=True)
                 continue
             if seq <= last_seq:
                 continue
@@ -73,11 +76,11 @@ async def conversation_events(
                         break
                     last_seq = row.seq
                     if row.visitor_visible:
-                        yield _frame(wire(row), row.seq)
+                        yield _frame(wire(row), row.seq, for_visitor=True)
                 continue
             last_seq = seq
             if ev.get("visitor_visible", True):
-                yield _frame(ev, seq)
+                yield _frame(ev, seq, for_visitor=True)
     finally:
         await sub.close()
 

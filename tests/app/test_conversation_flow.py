@@ -6,7 +6,12 @@ import asyncio
 
 from tests.app.helpers import Visitor, agent_token
 from tests.conftest import RunningServer
-from tests.sse import SSEReader
+from tests.sse import SSEEvent, SSEReader
+
+
+def stream_seen(stream: SSEReader) -> list[SSEEvent]:
+    """Events the reader has consumed so far."""
+    return stream.seen
 
 
 async def test_bot_streams_a_cited_answer_then_stores_it(server: RunningServer) -> None:
@@ -53,6 +58,8 @@ async def test_human_request_escalates_and_agent_reply_reaches_visitor_live(
                     )
                 )
                 conv_id = v_conv = None
+                # Agent-only detail (handoff summary, inbox row) never reaches the visitor.
+                assert all("agent" not in e.data for e in stream_seen(stream))
                 convo = (await client.get("/api/v1/widget/conversation", headers=v.headers)).json()
                 conv_id = v_conv = convo["conversation"]["id"]
                 # The agent's inbox heard about it live.

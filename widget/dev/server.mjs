@@ -32,6 +32,7 @@ const now = () => new Date().toISOString();
 
 const KB = [
   { re: /refund|return|money back/i, slug: 'refund-policy', title: 'Refund policy', answer: 'You can return any unused item within **30 days** of delivery for a full refund.\n\n- Items must be unused and in their original packaging\n- Refunds go back to your original payment method within *5–7 business days*\n\nStart a return from your [orders page](https://example.com/orders).' },
+  { re: /xss/i, slug: 'xss', title: '<img src=x onerror=alert(1)>', url: 'javascript:alert(1)', answer: 'Careful: <script>alert(1)</script> <img src=x onerror="alert(2)"> [click me](javascript:alert(3)) [data](data:text/html,hi) and a [real link](https://example.com/ok).' },
   { re: /ship|deliver|track/i, slug: 'shipping', title: 'Shipping & delivery', answer: 'Standard shipping takes **3–5 business days**; express arrives the next business day if you order before 2 pm.\n\nYou can track a parcel with the link in your confirmation email, or send me your order number (it looks like `NW-12345`).' },
 ];
 
@@ -70,7 +71,7 @@ async function botTurn(c, text) {
     emitEphemeral(c, 'bot.delta', { conversation_id: c.id, stream_id: streamId, delta: word });
     await sleep(slow ? 450 : 35);
   }
-  addMessage(c, 'bot', answer, { stream_id: streamId, sources: hit ? [{ slug: hit.slug, title: hit.title, url: `${HOST}/help/${hit.slug}` }] : [] });
+  addMessage(c, 'bot', answer, { stream_id: streamId, sources: hit ? [{ slug: hit.slug, title: hit.title, url: hit.url || `${HOST}/help/${hit.slug}` }, ...(hit.url ? [{ slug: 'ok', title: 'Safe source', url: `${HOST}/help/ok` }] : [])] : [] });
 }
 function escalate(c, note) {
   if (c.status !== 'bot') return;
@@ -176,27 +177,18 @@ http.createServer(async (req, res) => {
       return json(res, 200, { conversation: conversationView(conv) });
     }
     if (p === '/api/v1/widget/stream' && req.method === 'GET') {
+      // Like the real server: 204 until a conversation exists, then the latest one.
+      if (!c) { res.writeHead(204); return res.end(); }
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
       res.write(': hello\n\n');
       const last = Number(req.headers['last-event-id'] || 0);
-      log('stream open', s.id.slice(0, 8), 'last-event-id', req.headers['last-event-id'] || '-');
-      // Follow the session's current conversation (it may not exist yet).
-      let bound = null;
+      log('stream open', s.id.slice(0, 8), 'conv', c.id, 'last-event-id', req.headers['last-event-id'] || '-');
       const send = (frame) => res.write(frame);
-      const bind = () => {
-        const cur = convs.get(s.convId);
-        if (!cur || cur === bound) return;
-        if (bound) bound.listeners.delete(send);
-        const from = bound ? 0 : last;
-        bound = cur;
-        for (const e of cur.events) if (e.seq > from) send(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`);
-        cur.listeners.add(send);
-      };
-      bind();
-      const tick = setInterval(bind, 200);
+      for (const e of c.events) if (e.seq > last) send(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`);
+      c.listeners.add(send);
       const ping = setInterval(() => res.write(': ping\n\n'), 15000);
       drops.add(res);
-      req.on('close', () => { clearInterval(tick); clearInterval(ping); drops.delete(res); if (bound) bound.listeners.delete(send); });
+      req.on('close', () => { clearInterval(ping); drops.delete(res); c.listeners.delete(send); });
       return;
     }
     return err(res, 404, 'NotFound', 'No such endpoint');
@@ -249,7 +241,7 @@ http.createServer((req, res) => {
   const page = pages[key];
   if (!page) { res.writeHead(404); return res.end('not found'); }
   const extra = url.searchParams.get('attrs') || '';
-  const attrs = extra.replace(/[^a-z0-9=" -]/gi, '');
+  const attrs = extra.replace(/[^a-z0-9=" #-]/gi, '');
   res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': csp });
   res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${page[0]}</title><link rel="stylesheet" href="/site.css">
 <script>${snippet}</script>

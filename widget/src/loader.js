@@ -23,7 +23,9 @@
   c.api = (c.api || (m ? m[1] : '')).replace(/\/+$/, '');
   P.c = c;
 
+  var done = 0;
   function load() {
+    if (done++) return;
     var url = src.replace(/[^/]*$/, '') + 'widget.js?v=' + __WIDGET_HASH__;
     // Host pages that enforce Trusted Types must allow the "parley" policy.
     try {
@@ -36,7 +38,11 @@
     el.src = url;
     (d.head || d.documentElement).appendChild(el);
   }
-  // Start after the page's own load so the widget never delays it.
+  // Start after the page's own load so the widget never delays it, but don't
+  // wait forever on a page whose load event is held up by a slow resource.
   if (d.readyState === 'complete') load();
-  else w.addEventListener('load', load);
+  else {
+    w.addEventListener('load', load);
+    setTimeout(load, 8000);
+  }
 })(window, document);

@@ -67,7 +67,7 @@ export class SSEParser {
  * treats 45 s of silence (heartbeats come every 15 s) as a dead connection.
  */
 export function openStream(opts) {
-  const { url, headers, onEvent, onState, onAuth } = opts;
+  const { url, headers, onEvent, onState, onAuth, onEmpty } = opts;
   let ctrl = null;
   let stopped = false;
   let attempt = 0;
@@ -106,6 +106,14 @@ export function openStream(opts) {
       if (res.status === 401 || res.status === 403) {
         clearTimeout(watchdog);
         if (!stopped) onAuth && onAuth(res.status);
+        return;
+      }
+      if (res.status === 204) {
+        // "Nothing to follow yet" (no conversation): the spec says do not reconnect.
+        clearTimeout(watchdog);
+        stopped = true;
+        window.removeEventListener('online', onOnline);
+        onEmpty && onEmpty();
         return;
       }
       if (res.status === 429 || res.status === 503) minDelay = (parseInt(res.headers.get('Retry-After'), 10) || 5) * 1000;

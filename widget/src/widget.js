@@ -315,6 +315,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
   const byClient = new Map(); // client_message_id → row record (visitor's own)
   const streams = new Map(); // stream_id → streaming row record
   const finished = new Set(); // stream ids already finalised by message.created
+  const skipped = new Set(); // streams joined mid-way: wait for their final message
 
   function messageRow(m) {
     const sender = ['visitor', 'bot', 'agent', 'system'].indexOf(m.sender) >= 0 ? m.sender : 'system';
@@ -387,6 +388,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
       rec.row.classList.remove('is-pending');
       if (rec.meta) { rec.meta.remove(); rec.meta = null; }
       dropOutbox(m.client_message_id);
+      S.awaiting = true;
       place(rec.row, m);
       if (live) emit('message', m);
       return;
@@ -400,6 +402,8 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     if (streaming) { streams.delete(m.stream_id); streaming.row.remove(); }
     place(row, m);
     if (m.sender !== 'visitor') hideTyping();
+    if (m.sender === 'visitor') S.awaiting = true;
+    else if (m.sender === 'bot' || m.sender === 'agent') S.awaiting = S.skipStream = false;
     if (live) {
       if ((m.sender === 'bot' || m.sender === 'agent') && (!S.open || S.hidden)) setUnread(S.unread + 1);
       emit('message', m);
@@ -411,6 +415,11 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     const id = data && data.stream_id;
     if (!id || finished.has(id) || !$.rows) return;
     let rec = streams.get(id);
+    if (!rec && (skipped.has(id) || S.skipStream || data.index > 0)) {
+      S.skipStream = false;
+      skipped.add(id);
+      return showTyping({ sender: 'bot', typing: true });
+    }
     if (!rec) {
       const row = h('div', { class: 'pl-row', 'data-testid': 'parley-message', 'data-sender': 'bot', 'data-streaming': 'true', 'aria-hidden': 'true' });
       const author = S.botName || 'Bot';
@@ -440,6 +449,9 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
   let typingTimer = 0;
   function showTyping(data) {
     if (!$.typing || !data || data.sender === 'visitor') return;
+    // The bot announces a turn with "typing" before its first delta: seeing it live
+    // means this connection will get the whole answer.
+    if (data.sender === 'bot' && data.typing) S.skipStream = false;
     clearTimeout(typingTimer);
     if (!data.typing) return hideTyping();
     const stick = nearEnd();
@@ -591,7 +603,8 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
   let stream = null;
   let bannerTimer = 0;
   function ensureStream() {
-    if (stream || S.dead || !S.token || !ui || !(S.conversation || S.open)) return;
+    // The server answers 204 while there is no conversation, so wait for one.
+    if (stream || S.dead || !S.token || !ui || !S.conversation) return;
     stream = openStream({
       url: API + '/api/v1/widget/stream',
       headers: () => {
@@ -601,10 +614,14 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
       },
       onEvent,
       onState(ok) {
+        // Joined while the bot may already be answering: the first deltas are gone,
+        // so don't show a bubble that starts mid-sentence for that reply.
+        if (ok) S.skipStream = S.awaiting;
         clearTimeout(bannerTimer);
         if (ok) $.banner.hidden = true;
         else bannerTimer = setTimeout(() => { $.banner.hidden = false; }, 4000);
       },
+      onEmpty() { stream = null; },
       onAuth() {
         reauth().then(() => stream && stream.restart(), () => {});
       },

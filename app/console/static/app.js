@@ -78,7 +78,6 @@ function createApp(initialAgent) {
     onSummary: applySummary,
     onBack: () => navigate(state.view, null),
     onToggleContext: () => setContextOpen(!state.contextOpen),
-    isContextOpen: () => state.contextOpen,
   });
   const ctx = createContextPanel({ onClose: () => setContextOpen(false, true) });
   const scrim = h('div', { class: 'scrim', 'aria-hidden': 'true' });
@@ -125,7 +124,8 @@ function createApp(initialAgent) {
     if (state.contextOpen === open) return;
     state.contextOpen = open;
     updatePane();
-    if (open) ctx.el.focus({ preventScroll: true });
+    // In drawer mode move focus into the panel; restore it to the toggle on close.
+    if (open) (ctx.el.querySelector('.ctx-close') || ctx.el).focus({ preventScroll: true });
     else if (restoreFocus) conv.el.querySelector('.conv-details-toggle')?.focus();
   }
 
@@ -358,14 +358,19 @@ function createApp(initialAgent) {
       nav.setView(view);
       loadList({ reset: true });
     }
+    let refocus = null;
     if (!sameId(id, state.selectedId) && !(id == null && state.selectedId == null)) {
+      const phone = window.matchMedia('(max-width: 759px)').matches;
       const fromList = document.activeElement?.closest?.('.conv-item');
+      if (id == null && phone) refocus = state.selectedId;
       state.contextOpen = false;
-      openConversation(id, { focus: Boolean(fromList) && window.matchMedia('(max-width: 759px)').matches });
+      openConversation(id, { focus: Boolean(fromList) && phone });
     }
     updatePane();
     renderList();
     updateTitle();
+    // Back on a phone: return focus to the row the agent came from.
+    if (refocus != null) list.focusRow(refocus);
   }
 
   // ---- keyboard ----
@@ -376,6 +381,12 @@ function createApp(initialAgent) {
     }
     const t = ev.target;
     const typingTarget = t instanceof HTMLElement && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
+    const plain = !typingTarget && !ev.ctrlKey && !ev.metaKey && !ev.altKey;
+    if (plain && ev.key === 'r' && state.detail) {
+      ev.preventDefault();
+      conv.focusComposer();
+      return;
+    }
     const next = (ev.altKey && ev.key === 'ArrowDown') || (!typingTarget && !ev.ctrlKey && !ev.metaKey && !ev.altKey && ev.key === 'j');
     const prev = (ev.altKey && ev.key === 'ArrowUp') || (!typingTarget && !ev.ctrlKey && !ev.metaKey && !ev.altKey && ev.key === 'k');
     if (!next && !prev) return;

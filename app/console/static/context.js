@@ -2,7 +2,7 @@
 // handoff, visitor context and the page-view trail.
 
 import {
-  h, icon, statusPill, humanize, timeEl, parseTime, visitorName,
+  h, icon, statusPill, humanize, priorityLabel, timeEl, parseTime, visitorName,
 } from './dom.js';
 import { renderMarkdown, safeUrl, extLink } from './markdown.js';
 
@@ -104,7 +104,7 @@ export function createContextPanel({ onClose }) {
     const convSec = section('Conversation', h('dl', { class: 'ctx-dl' },
       row('Status', statusPill(c.status), { 'data-testid': 'ctx-status' }),
       row('Assignee', assignee ? (mine ? `${assignee} (you)` : assignee) : 'Unassigned', { 'data-testid': 'ctx-assignee' }),
-      c.priority != null && c.priority !== '' ? row('Priority', humanize(c.priority)) : null,
+      priorityLabel(c.priority) ? row('Priority', priorityLabel(c.priority)) : null,
       row('Started', c.created_at ? timeEl(c.created_at, { long: true }) : null),
       row('Visitor', visitorName(c))));
 
@@ -131,7 +131,7 @@ export function createContextPanel({ onClose }) {
         sourcesList(sources)));
     }
     const triageSec = section(reason ? 'Handoff' : 'Bot insight', ...triage);
-    if (reason && c.status !== 'closed') triageSec.classList.add('ctx-section--handoff');
+    if (reason && c.status === 'queued') triageSec.classList.add('ctx-section--handoff');
 
     // --- visitor context ---
     const tz = ctx.timezone || null;

@@ -4,12 +4,13 @@
 import { api } from './api.js';
 import {
   h, icon, clockTime, longTime, dayKey, dayLabel, parseTime, visitorName, initials, hueFor, statusPill,
-  humanize, uuid, toast,
+  uuid, toast,
 } from './dom.js';
 import { renderMarkdown, safeUrl, extLink } from './markdown.js';
 
 const GROUP_GAP_MS = 5 * 60 * 1000;
 const TYPING_TTL_MS = 8000;
+const STREAM_STALL_MS = 30000;
 
 /** Messages that are the same logical message share a key: optimistic → stored, stream → final. */
 function keyOf(m) {
@@ -18,7 +19,7 @@ function keyOf(m) {
   return `m:${m.id}`;
 }
 
-export function createConversationPane({ getMe, onSummary, onBack, onToggleContext, isContextOpen }) {
+export function createConversationPane({ getMe, onSummary, onBack, onToggleContext }) {
   // ---- header ----
   const back = h('button', { type: 'button', class: 'icon-btn conv-back', 'aria-label': 'Back to conversations' }, icon('back', 20));
   back.addEventListener('click', onBack);
@@ -147,7 +148,10 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
       'data-key': key,
     });
     if (m.id != null) art.dataset.messageId = String(m.id);
-    if (m._streaming) art.setAttribute('aria-busy', 'true');
+    if (m._streaming) {
+      art.setAttribute('aria-busy', 'true');
+      art.classList.add('is-streaming');
+    }
 
     if (sender === 'system') {
       art.append(h('div', { class: 'msg-system' },
@@ -275,7 +279,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
       h('span', { class: 'conv-sub-item conv-sub-id' }, `#${conv.id}`));
 
     const closed = conv.status === 'closed';
-    claim.hidden = closed;
+    claim.hidden = closed || mineAssigned;
     closeBtn.hidden = closed;
     claim.disabled = busyAction || mineAssigned;
     closeBtn.disabled = busyAction;
@@ -325,7 +329,11 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
     if (prev && prev.id != null && m.id == null) return false;
     messages.set(key, { ...m });
     if (m.id != null) ids.set(m.id, key);
-    if (m.stream_id) { streams.delete(m.stream_id); finished.add(m.stream_id); }
+    if (m.stream_id) {
+      clearTimeout(streams.get(m.stream_id)?.timer);
+      streams.delete(m.stream_id);
+      finished.add(m.stream_id);
+    }
     if (m.sender && m.sender !== 'agent') setTyping(m.sender, false);
     return true;
   }
@@ -431,6 +439,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
     typing.clear();
     messages.clear();
     ids.clear();
+    for (const st of streams.values()) clearTimeout(st.timer);
     streams.clear();
     finished.clear();
     nodes.clear();
@@ -509,9 +518,14 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
 
     applyDelta(d) {
       if (!conv || d.conversation_id !== conv.id || !d.stream_id || finished.has(d.stream_id)) return;
-      const s = streams.get(d.stream_id) || { text: '', created_at: new Date().toISOString() };
+      const s = streams.get(d.stream_id) || { text: '', created_at: new Date().toISOString(), timer: null };
       s.text += typeof d.delta === 'string' ? d.delta : '';
       streams.set(d.stream_id, s);
+      // If the final message never comes (bot crashed mid-answer), don't leave a stuck bubble.
+      clearTimeout(s.timer);
+      s.timer = setTimeout(() => {
+        if (streams.get(d.stream_id) === s) { streams.delete(d.stream_id); renderTranscript(); }
+      }, STREAM_STALL_MS);
       typing.delete('bot');
       renderTranscript();
       renderTyping();
@@ -527,7 +541,6 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
       detailsBtn.classList.toggle('is-active', open);
     },
 
-    focusComposer() { if (!input.disabled) input.focus(); },
-    syncContextButton() { this.setContextExpanded(isContextOpen()); },
+    focusComposer() { if (!active.hidden && !input.disabled) input.focus(); },
   };
 }

@@ -218,9 +218,9 @@ export function initials(name) {
 
 /** A stable, calm hue per name for avatars. */
 export function hueFor(key) {
-  let x = 0;
-  for (const ch of String(key)) x = (x * 31 + ch.codePointAt(0)) >>> 0;
-  return x % 360;
+  let x = 0x811c9dc5; // FNV-1a, so "Visitor #2" and "Visitor #3" land far apart
+  for (const ch of String(key)) x = Math.imul(x ^ ch.codePointAt(0), 0x01000193) >>> 0;
+  return (x >>> 8) % 360;
 }
 
 /** Plain one-line preview of markdown text. */
@@ -245,6 +245,19 @@ export function uuid() {
   b[8] = (b[8] & 0x3f) | 0x80;
   const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Priority may be a number (0 = normal) or a word. */
+export function priorityLabel(p) {
+  if (p == null || p === '') return null;
+  const n = Number(p);
+  if (Number.isFinite(n) && String(p).trim() !== '') {
+    if (n <= -1) return 'Low';
+    if (n === 0) return 'Normal';
+    if (n === 1) return 'High';
+    return 'Urgent';
+  }
+  return humanize(p);
 }
 
 export const STATUS_LABEL = { bot: 'Bot', queued: 'Queued', assigned: 'Assigned', closed: 'Closed' };

@@ -3,14 +3,14 @@
 // so keyboard focus survives live updates.
 
 import {
-  h, icon, logoMark, hueFor, initials, visitorName, plainPreview, relTime, longTime, parseTime,
-  statusPill, humanize,
+  h, append, icon, logoMark, hueFor, initials, visitorName, plainPreview, relTime, longTime, parseTime,
+  statusPill, humanize, priorityLabel,
 } from './dom.js';
 
 export const VIEWS = [
   { id: 'mine', label: 'Mine', icon: 'user', title: 'Assigned to me' },
   { id: 'unassigned', label: 'Unassigned', icon: 'inbox', title: 'Unassigned' },
-  { id: 'all', label: 'All', icon: 'users', title: 'All open and recent' },
+  { id: 'all', label: 'All', icon: 'users', title: 'All conversations' },
   { id: 'closed', label: 'Closed', icon: 'archive', title: 'Closed' },
 ];
 
@@ -151,15 +151,20 @@ export function createList({ getHref }) {
       tags.append(h('span', { class: 'badge badge--escalated', title: `Escalated: ${humanize(item.handoff_reason)}` },
         icon('flag', 12), h('span', { class: 'badge-text' }, humanize(item.handoff_reason))));
     }
-    if (item.priority && !['normal', 'medium', 'default', '0', 0].includes(item.priority)) {
-      tags.append(h('span', { class: `badge badge--priority badge--prio-${String(item.priority).toLowerCase()}` },
-        humanize(item.priority)));
+    const prio = priorityLabel(item.priority);
+    if (prio && !['Normal', 'Medium', 'Default', 'Low'].includes(prio)) {
+      tags.append(h('span', { class: `badge badge--priority badge--prio-${prio.toLowerCase()}` }, prio));
     }
     if (item.assignee?.name && item.status !== 'closed') {
-      tags.append(h('span', { class: 'conv-assignee', title: `Assigned to ${item.assignee.name}` }, item.assignee.name));
+      const who = h('span', { class: 'conv-assignee', title: `Assigned to ${item.assignee.name}` },
+        h('span', { 'aria-hidden': 'true' }, initials(item.assignee.name)),
+        h('span', { class: 'visually-hidden' }, `Assigned to ${item.assignee.name}`));
+      who.style.setProperty('--hue', hueFor(item.assignee.name));
+      tags.append(who);
     }
 
-    a.replaceChildren(
+    a.replaceChildren();
+    append(a, [
       avatar,
       h('span', { class: 'conv-body' },
         h('span', { class: 'conv-line' },
@@ -168,8 +173,8 @@ export function createList({ getHref }) {
           time),
         preview,
         tags),
-      flags.unread ? h('span', { class: 'unread-dot', 'aria-label': 'Unread' }) : null,
-    );
+      flags.unread ? h('span', { class: 'unread-dot' }, h('span', { class: 'visually-hidden' }, 'Unread')) : null,
+    ]);
   }
 
   function renderEmpty(view, loading, error, onRetry) {

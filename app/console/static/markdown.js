@@ -174,6 +174,16 @@ const RULES = [
       return href && url.length > 8 ? [extLink(href, url), url.length] : null;
     },
   },
+  { // ***bold italic***
+    first: '*_',
+    boundary: true,
+    re: /(\*\*\*|___)(?=\S)([\s\S]*?\S)\1/y,
+    build: (m, depth) => {
+      const em = h('em');
+      inline(m[2], em, depth + 1);
+      return [h('strong', null, em), m[0].length];
+    },
+  },
   { // **bold** / __bold__
     first: '*_',
     boundary: true,

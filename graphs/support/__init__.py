@@ -1,0 +1,1 @@
+"""The Parley support bot: a LangGraph state machine over the knowledge base."""
