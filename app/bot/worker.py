@@ -41,7 +41,7 @@ class BotWorker:
     async def start(self) -> None:
         """Recover interrupted jobs and start the loops."""
         async with unit_of_work() as s:
-            await s.execute(
+            await s.exec(
                 update(BotJob).where(col(BotJob.status) == "running").values(status="pending")
             )
         self._tasks = [asyncio.create_task(self._loop(i)) for i in range(self._concurrency)]
@@ -73,7 +73,7 @@ class BotWorker:
             for job in rows:
                 if job.conversation_id in self._busy_conversations:
                     continue
-                result: Any = await s.execute(
+                result: Any = await s.exec(
                     update(BotJob)
                     .where(col(BotJob.id) == job.id, col(BotJob.status) == "pending")
                     .values(status="running", attempts=BotJob.attempts + 1, updated_at=utcnow())
@@ -85,7 +85,7 @@ class BotWorker:
 
     async def _finish(self, job: BotJob, status: str, error: str | None = None) -> None:
         async with unit_of_work() as s:
-            await s.execute(
+            await s.exec(
                 update(BotJob)
                 .where(col(BotJob.id) == job.id)
                 .values(status=status, error=error, updated_at=utcnow())

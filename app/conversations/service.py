@@ -119,7 +119,7 @@ async def visitor_message(
     """Accept a visitor message once (by client id); queue a bot turn while the bot owns it."""
     # Writing the session row first serialises concurrent sends of one visitor (row lock on
     # PostgreSQL, write lock on SQLite), so a retried send can never create a second copy.
-    await session.execute(
+    await session.exec(
         update(VisitorSession).where(col(VisitorSession.id) == vs.id).values(last_seen_at=utcnow())
     )
     existing = await repo.message_by_client_id(session, vs.id, client_message_id)

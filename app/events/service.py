@@ -38,7 +38,7 @@ async def record_event(
     """
     assert conversation.id is not None
     now = utcnow()
-    result = await session.execute(
+    result = await session.exec(
         update(Conversation)
         .where(Conversation.id == conversation.id)  # type: ignore[arg-type]
         .values(last_seq=Conversation.last_seq + 1, updated_at=now)
