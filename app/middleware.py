@@ -52,7 +52,7 @@ class SiteCORSMiddleware:
         cors = {
             "access-control-allow-origin": origin,
             "vary": "Origin",
-            "access-control-expose-headers": "Content-Type",
+            "access-control-expose-headers": "Content-Type, Retry-After",
         }
         if scope["method"] == "OPTIONS":
             await Response(

@@ -170,6 +170,8 @@ def _log_summary(srv: Server, label: str) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     console = Console()
+    if not console.is_terminal:  # piped (make bench | tee): keep the tables readable
+        console = Console(width=200)
     signal.signal(signal.SIGTERM, _on_sigterm)
     soft, hard = raise_nofile()
     top = max(args.streams) if args.only != "delivery" else 0

@@ -282,4 +282,7 @@ async def run_delivery(
             await lag_task
         for s in streams:
             s.close()
+        # Let the server see the disconnects before it is stopped: a stream still open at
+        # shutdown logs an ERROR line ("ASGI callable returned without completing response").
+        await asyncio.sleep(1.0)
     return result

@@ -175,8 +175,8 @@ async def run_streams(
             handshakes: list[float] = []
             cpu0, t0 = server.cpu_seconds(), time.monotonic()
             loop = asyncio.get_running_loop()
-            # Bounded: generous for the plateau, but a stuck server cannot hold us forever.
-            deadline = loop.time() + max(60.0, 4 * want / ramp_rate)
+            # Bounded: room for a server that opens only ~30 streams/s, but no more.
+            deadline = loop.time() + max(60.0, 3 * want / ramp_rate, want / 30)
             # Retry streams that failed before with fresh requests of visitors not yet open.
             batch = requests[attempted : attempted + want] if want > 0 else []
             attempted += await _ramp(

@@ -14,6 +14,15 @@ from app.events.service import publish_ephemeral, unit_of_work
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Target:
+    """Where a turn's live events go."""
+
+    id: int
+    site_id: int
+    session_id: str
+
+
 @dataclass
 class BotRuntime:
     """What a bot turn needs: the compiled graph and its runtime context."""
@@ -54,21 +63,25 @@ async def handle_job(job: BotJob) -> None:
         m = await s.get(Message, job.message_id)
         if c is None or m is None or c.status != Status.bot:
             return  # a human has it (or it is closed): the bot stays quiet
-        text, site_id, conv_id = m.text, c.site_id, job.conversation_id
+        text, conv_id = m.text, job.conversation_id
+        target = Target(conv_id, c.site_id, c.session_id)
 
     runtime = get_runtime()
     stream_id = f"bot-{job.id}"
     await publish_ephemeral(
-        conv_id, site_id, "typing", {"conversation_id": conv_id, "sender": "bot", "typing": True}
+        target, "typing", {"conversation_id": conv_id, "sender": "bot", "typing": True}
     )
+    index = 0
 
     async def on_delta(delta: str) -> None:
+        nonlocal index
+        # index lets a client that joined mid-answer know it missed the beginning.
         await publish_ephemeral(
-            conv_id,
-            site_id,
+            target,
             "bot.delta",
-            {"conversation_id": conv_id, "stream_id": stream_id, "delta": delta},
+            {"conversation_id": conv_id, "stream_id": stream_id, "delta": delta, "index": index},
         )
+        index += 1
 
     try:
         result = await run_turn(

@@ -90,8 +90,7 @@ async def typing(
     """Show the visitor that an agent is typing."""
     c = await service.get_for_agent(session, conversation_id)
     await publish_ephemeral(
-        conversation_id,
-        c.site_id,
+        c,
         "typing",
         {"conversation_id": conversation_id, "sender": "agent", "typing": body.typing},
     )

@@ -15,9 +15,9 @@ log = logging.getLogger(__name__)
 Event = dict[str, Any]
 
 
-def conversation_channel(conversation_id: int) -> str:
-    """Channel carrying one conversation's events (the visitor's stream)."""
-    return f"conv:{conversation_id}"
+def visitor_channel(session_id: str) -> str:
+    """Channel carrying the events of every conversation of one visitor session."""
+    return f"visitor:{session_id}"
 
 
 def site_channel(site_id: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import update
 from sqlmodel import col
@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.conversations.models import Conversation, ConversationEvent
 from app.db import sessionmaker, utcnow
-from app.events.bus import conversation_channel, get_bus, site_channel
+from app.events.bus import get_bus, site_channel, visitor_channel
 
 _PENDING = "parley_pending_events"
 
@@ -58,7 +58,7 @@ async def record_event(
     )
     session.add(event)
     await session.flush()
-    session.info.setdefault(_PENDING, []).append(event)
+    session.info.setdefault(_PENDING, []).append((event, conversation.session_id))
     return event
 
 
@@ -77,11 +77,11 @@ def wire(event: ConversationEvent) -> dict[str, Any]:
 
 async def publish_pending(session: AsyncSession) -> None:
     """Fan out the events this session committed (call only after commit)."""
-    events: list[ConversationEvent] = session.info.pop(_PENDING, [])
+    events: list[tuple[ConversationEvent, str]] = session.info.pop(_PENDING, [])
     bus = get_bus()
-    for ev in events:
+    for ev, session_id in events:
         payload = wire(ev)
-        await bus.publish(conversation_channel(ev.conversation_id), payload)
+        await bus.publish(visitor_channel(session_id), payload)
         await bus.publish(site_channel(ev.site_id), payload)
 
 
@@ -90,22 +90,31 @@ def discard_pending(session: AsyncSession) -> None:
     session.info.pop(_PENDING, None)
 
 
-async def publish_ephemeral(
-    conversation_id: int, site_id: int, type_: str, data: dict[str, Any]
-) -> None:
+class ConversationRef(Protocol):
+    """Where a conversation's live events go (a Conversation, or its ids)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def site_id(self) -> int: ...
+    @property
+    def session_id(self) -> str: ...
+
+
+async def publish_ephemeral(target: ConversationRef, type_: str, data: dict[str, Any]) -> None:
     """Publish a live-only event (typing, bot token deltas): not stored, not replayed."""
     payload = {
         "id": None,
         "seq": None,
-        "conversation_id": conversation_id,
-        "site_id": site_id,
+        "conversation_id": target.id,
+        "site_id": target.site_id,
         "type": type_,
         "visitor_visible": True,
         "data": data,
     }
     bus = get_bus()
-    await bus.publish(conversation_channel(conversation_id), payload)
-    await bus.publish(site_channel(site_id), payload)
+    await bus.publish(visitor_channel(target.session_id), payload)
+    await bus.publish(site_channel(target.site_id), payload)
 
 
 @asynccontextmanager

@@ -11,7 +11,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from app.conversations.models import ConversationEvent
 from app.db import sessionmaker
-from app.events.bus import Event, conversation_channel, get_bus, site_channel
+from app.events.bus import Event, get_bus, site_channel, visitor_channel
 from app.events.service import wire
 
 SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
@@ -39,7 +39,7 @@ def _frame(ev: Event, id_: int | None, *, for_visitor: bool = False) -> ServerSe
     )
 
 
-async def _visitor_events(conversation_id: int, after_seq: int) -> Sequence[ConversationEvent]:
+async def _conversation_rows(conversation_id: int, after_seq: int) -> Sequence[ConversationEvent]:
     async with sessionmaker()() as s:
         rows = await s.exec(
             select(ConversationEvent)
@@ -50,18 +50,44 @@ async def _visitor_events(conversation_id: int, after_seq: int) -> Sequence[Conv
         return rows.all()
 
 
-async def conversation_events(
-    conversation_id: int, last_seq: int
+async def visitor_events(
+    session_id: str, conversation_id: int | None, last_seq: int
 ) -> AsyncIterator[ServerSentEvent]:
-    """A visitor's stream: their conversation's events in sequence order, gap-free."""
-    sub = await get_bus().subscribe(conversation_channel(conversation_id))
+    """A visitor's stream: their latest conversation's events in sequence order, gap-free.
+
+    It follows the visitor session, not one conversation, so a stream opened before the
+    first message sees the bot's answer from its first chunk, and a new conversation after
+    a closed one takes over (its sequence numbers start again at 1).
+    """
+    sub = await get_bus().subscribe(visitor_channel(session_id))
+    current = conversation_id
     try:
+
+        async def replay(upto: int | None = None) -> AsyncIterator[ServerSentEvent]:
+            nonlocal last_seq
+            assert current is not None
+            for row in await _conversation_rows(current, last_seq):
+                if upto is not None and row.seq > upto:
+                    break
+                last_seq = row.seq
+                if row.visitor_visible:
+                    yield _frame(wire(row), row.seq, for_visitor=True)
+
         # Subscribe before reading the database so nothing committed in between is lost.
-        for row in await _visitor_events(conversation_id, last_seq):
-            last_seq = row.seq
-            if row.visitor_visible:
-                yield _frame(wire(row), row.seq, for_visitor=True)
+        if current is not None:
+            async for frame in replay():
+                yield frame
         async for ev in sub:
+            conv = ev.get("conversation_id")
+            if conv != current:
+                if current is not None and (conv is None or conv < current):
+                    continue  # an older conversation of this visitor
+                if ev.get("seq") is None:
+                    continue  # live chunk of a conversation we have not switched to yet
+                current, last_seq = conv, 0
+                async for frame in replay(upto=ev["seq"]):
+                    yield frame
+                continue
             seq = ev.get("seq")
             if seq is None:
                 yield _frame(ev, None, for_visitor=True)
@@ -71,12 +97,8 @@ async def conversation_events(
             if seq > last_seq + 1:
                 # Publishes of concurrent transactions can overtake each other: fill the
                 # gap from the database, which is the source of truth.
-                for row in await _visitor_events(conversation_id, last_seq):
-                    if row.seq > seq:
-                        break
-                    last_seq = row.seq
-                    if row.visitor_visible:
-                        yield _frame(wire(row), row.seq, for_visitor=True)
+                async for frame in replay(upto=seq):
+                    yield frame
                 continue
             last_seq = seq
             if ev.get("visitor_visible", True):

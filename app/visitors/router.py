@@ -12,7 +12,7 @@ from app.conversations.schemas import MessageOut, TypingIn, visitor_view
 from app.db import SessionDep
 from app.deps import CurrentVisitor
 from app.events.service import publish_ephemeral
-from app.events.sse import conversation_events, parse_last_event_id, sse_response
+from app.events.sse import parse_last_event_id, sse_response, visitor_events
 from app.security import visitor_token
 from app.visitors import service
 from app.visitors.schemas import (
@@ -105,8 +105,7 @@ async def typing(body: TypingIn, visitor: CurrentVisitor, session: SessionDep) -
     c = await conv_repo.open_for_session(session, visitor.session.id)
     if c is not None and c.id is not None:
         await publish_ephemeral(
-            c.id,
-            c.site_id,
+            c,
             "typing",
             {"conversation_id": c.id, "sender": "visitor", "typing": body.typing},
         )
@@ -114,11 +113,13 @@ async def typing(body: TypingIn, visitor: CurrentVisitor, session: SessionDep) -
 
 @router.get("/stream")
 async def stream(visitor: CurrentVisitor, session: SessionDep, request: Request):  # type: ignore[no-untyped-def]
-    """Live events of the visitor's conversation (SSE; resumable with Last-Event-ID)."""
+    """Live events of the visitor's latest conversation (SSE; resumable with Last-Event-ID).
+
+    It may be opened before the first message: it then waits for the conversation.
+    """
     c = await conv_repo.latest_for_session(session, visitor.session.id)
-    if c is None or c.id is None:
-        # Nothing to follow yet: 204 tells SSE clients not to retry; the widget connects
-        # after its first message creates the conversation.
-        return Response(status_code=status.HTTP_204_NO_CONTENT)
     last = parse_last_event_id(request.headers.get("last-event-id"))
-    return sse_response(conversation_events(c.id, last), get_settings().sse_ping_seconds)
+    return sse_response(
+        visitor_events(visitor.session.id, c.id if c else None, last),
+        get_settings().sse_ping_seconds,
+    )

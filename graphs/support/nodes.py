@@ -104,6 +104,7 @@ async def intake(state: SupportState) -> dict[str, Any]:
         "query": query,
         "reply": "",
         "hits": [],
+        "search_query": "",
         "sources": [],
         "escalation": None,
         "turns": state.get("turns", 0) + 1,
@@ -137,19 +138,24 @@ async def retrieve(state: SupportState, runtime: Runtime[SupportContext]) -> dic
     query = redact_facts(state.get("query", ""))
     earlier = _visitor_texts(state.get("messages", []))[:-1]
 
-    def work() -> list[Hit]:
+    def work() -> tuple[str, list[Hit]]:
         hits = ctx.store.search(query, ctx.top_k)
         if earlier and len(query.split()) <= 6 and _FOLLOW_UP.search(query):
             # "What about e-bikes?" means little alone; with the previous question it
             # usually retrieves better. Keep whichever search is more confident.
-            combined = ctx.store.search(f"{redact_facts(earlier[-1])} {query}", ctx.top_k)
+            combined_query = f"{redact_facts(earlier[-1])} {query}"
+            combined = ctx.store.search(combined_query, ctx.top_k)
             if combined and (not hits or combined[0].score > hits[0].score):
-                return combined
-        return hits
+                return combined_query, combined
+        return query, hits
 
-    hits = await asyncio.to_thread(work)
+    search_query, hits = await asyncio.to_thread(work)
     as_dicts = [asdict(h) for h in hits]
-    return {"hits": as_dicts, "sources": _distinct_sources(as_dicts)}
+    return {
+        "hits": as_dicts,
+        "sources": _distinct_sources(as_dicts),
+        "search_query": search_query,
+    }
 
 
 async def answer(state: SupportState, runtime: Runtime[SupportContext]) -> dict[str, Any]:
@@ -160,7 +166,8 @@ async def answer(state: SupportState, runtime: Runtime[SupportContext]) -> dict[
     candidates = [
         h for h in hits if h["score"] >= max(top - ctx.rerank_margin, ctx.answer_threshold)
     ]
-    question = redact_facts(state.get("query", ""))
+    # The same text retrieval used (a follow-up includes the previous question).
+    question = state.get("search_query") or redact_facts(state.get("query", ""))
 
     def work() -> tuple[dict[str, Any], str]:
         embedder = ctx.store.embedder

@@ -43,6 +43,7 @@ class SupportState(InputState, total=False):
     """Full state; everything but messages is about the current turn."""
 
     query: str  # this turn's visitor text
+    search_query: str  # what retrieval searched for (follow-ups add the previous question)
     intent: str
     confidence: float
     action: str  # answer | escalate | smalltalk

@@ -138,9 +138,16 @@ async def test_unknown_site_and_foreign_origin_are_refused(server: RunningServer
         assert "access-control-allow-origin" not in bad.headers
 
 
-async def test_stream_without_conversation_is_204(server: RunningServer) -> None:
+async def test_stream_opened_before_the_first_message_follows_the_new_conversation(
+    server: RunningServer,
+) -> None:
+    from tests.sse import SSEReader
+
     async with server.client() as client:
         v = Visitor(server, client)
         await v.start()
-        r = await client.get("/api/v1/widget/stream", headers=v.headers)
-        assert r.status_code == 204
+        async with SSEReader(client, "/api/v1/widget/stream", v.headers) as stream:
+            assert stream.status == 200
+            await v.say("Hello!")
+            first = await stream.next("message.created")
+            assert first.id == "2" and first.data["text"] == "Hello!"

@@ -90,8 +90,9 @@ def test_chroma_embedding_function_never_downloads(tmp_path: Path, embedder: Emb
     ef = ParleyEmbeddingFunction(embedder)
     assert ParleyEmbeddingFunction.name() == "parley_minilm_l6_v2"
     assert ef.default_space() == "cosine"
-    assert isinstance(ParleyEmbeddingFunction.build_from_config(ef.get_config()),
-                      ParleyEmbeddingFunction)
+    assert isinstance(
+        ParleyEmbeddingFunction.build_from_config(ef.get_config()), ParleyEmbeddingFunction
+    )
     client = chromadb.PersistentClient(path=str(tmp_path), settings=chroma_settings())
     col = client.get_or_create_collection("ef-test", embedding_function=ef)  # type: ignore[arg-type]
     # No vectors given: Chroma must use our function, not its downloading default.

@@ -107,10 +107,13 @@ def t_js_api(browser):
     dev("/dev/agent?text=Are+you+still+there%3F")
     expect(page.get_by_test_id("parley-unread")).to_have_text("1")
     expect(launcher).to_have_attribute("aria-label", "Open chat, 1 unread message")
+    expect(page.get_by_test_id("parley-preview")).to_contain_text("Are you still there?")
     ev = page.evaluate("__ev")
     assert ev[:3] == ["open", "close", "open"], ev
     assert "message:bot" in ev and "message:agent" in ev and "unread:1" in ev, ev
-    launcher.click()
+    page.get_by_test_id("parley-preview").get_by_text("Are you still there?").click()
+    expect(page.get_by_test_id("parley-panel")).to_be_visible()
+    expect(page.get_by_test_id("parley-preview")).to_be_hidden()
     expect(page.get_by_test_id("parley-unread")).to_be_hidden()
     assert page.evaluate("__ev").count("unread:0") == 1
     ctx.close()
@@ -272,8 +275,30 @@ def t_composer(browser):
     ctx.close()
 
 
+def t_closed_then_new_conversation(browser):
+    ctx, page = new_page(browser)
+    page.goto(SITE + "/")
+    page.get_by_test_id("parley-launcher").click()
+    ask(page, "human please")
+    status = page.get_by_test_id("parley-status")
+    expect(status).to_have_text("Waiting for a teammate…", timeout=10000)
+    dev("/dev/assign?name=Grace")
+    expect(status).to_have_text("Grace joined")
+    dev("/dev/close")
+    expect(status).to_have_text("Conversation closed")
+    expect(page.get_by_test_id("parley-human")).to_be_visible()
+    # A new message after a close starts a new conversation; the stream follows it.
+    ask(page, "one more thing about refunds")
+    expect(page.get_by_test_id("parley-source")).to_have_count(1, timeout=10000)
+    expect(status).to_have_text("Bot · answers instantly")
+    page.reload()
+    expect(page.locator(MSG + "[data-sender=visitor]")).to_have_count(1)  # the latest conversation
+    ctx.close()
+
+
 TESTS = [t_isolation, t_js_api, t_spa_pageviews, t_retry_same_client_id, t_stream_resume,
-         t_markdown_safety, t_new_tab_and_shutdown, t_data_attributes, t_composer]
+         t_markdown_safety, t_new_tab_and_shutdown, t_data_attributes, t_composer,
+         t_closed_then_new_conversation]
 
 if __name__ == "__main__":
     only = sys.argv[1:]

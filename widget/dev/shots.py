@@ -57,7 +57,8 @@ def run(pw, w, h):
     panel = page.get_by_test_id("parley-panel")
     expect(panel).to_be_visible()
     expect(page.get_by_test_id("parley-status")).to_have_text("Bot · answers instantly")
-    expect(page.get_by_test_id("parley-input")).to_be_focused()
+    if w >= 500:  # touch screens don't get the keyboard popped up on open
+        expect(page.get_by_test_id("parley-input")).to_be_focused()
     shot("2-open-greeting")
 
     inp = page.get_by_test_id("parley-input")

@@ -208,7 +208,13 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     $.banner, $.log, $.actions, $.form,
     h('div', { class: 'pl-foot' }, 'Powered by Parley'));
 
-    ui = h('div', { class: 'pl', 'data-pos': (cfg.position || site.position) === 'left' ? 'left' : 'right' }, $.panel, $.launcher);
+    $.previewAuthor = h('div', { class: 'pl-preview-author' });
+    $.previewText = h('div', { class: 'pl-preview-text' });
+    $.preview = h('div', { class: 'pl-preview', 'data-testid': 'parley-preview', hidden: true },
+      h('button', { type: 'button', class: 'pl-preview-open', onclick: () => setOpen(true, true) }, $.previewAuthor, $.previewText),
+      h('button', { type: 'button', class: 'pl-preview-x', 'aria-label': 'Dismiss', onclick: hidePreview }, icon('close', 14)));
+
+    ui = h('div', { class: 'pl', 'data-pos': (cfg.position || site.position) === 'left' ? 'left' : 'right' }, $.launcher, $.preview, $.panel);
     if (cfg.hideLauncher != null && cfg.hideLauncher !== 'false') { $.launcher.hidden = true; ui.classList.add('no-launcher'); }
     root.appendChild(ui);
     root.addEventListener('keydown', (e) => { if (e.key === 'Escape' && S.open) { e.stopPropagation(); setOpen(false, true); } });
@@ -245,6 +251,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     const n = S.unread;
     $.launcher.setAttribute('aria-label', S.open ? 'Close chat' : (n ? 'Open chat, ' + n + ' unread message' + (n > 1 ? 's' : '') : 'Open chat'));
     $.badge.hidden = !n || S.open;
+    if (S.open || S.hidden) $.preview.hidden = true;
     $.badge.textContent = n > 9 ? '9+' : String(n);
   }
 
@@ -259,7 +266,8 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     if (open) {
       ensureStream();
       scrollToEnd(true);
-      if (user && $.input) setTimeout(() => $.input.focus({ preventScroll: true }), 30);
+      // Focus the composer, except on touch screens where that would pop the keyboard over the chat.
+      if (user && $.input && !(w.matchMedia && matchMedia('(pointer: coarse)').matches)) setTimeout(() => $.input.focus({ preventScroll: true }), 30);
     } else if (user && $.launcher && !$.launcher.hidden && root && root.activeElement) {
       $.launcher.focus({ preventScroll: true });
     }
@@ -334,7 +342,8 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     else bubble.appendChild(renderMarkdown(m.text || ''));
     if (m.created_at) { const t = new Date(m.created_at); if (!isNaN(t)) bubble.title = t.toLocaleString(); }
     row.appendChild(bubble);
-    const sources = (m.sources || []).filter((s) => s && safeUrl(s.url));
+    const seen = {};
+    const sources = (m.sources || []).filter((s) => s && safeUrl(s.url) && !seen[safeUrl(s.url)] && (seen[safeUrl(s.url)] = 1));
     if (sources.length) {
       row.appendChild(h('div', { class: 'pl-sources' }, sources.map((s) => h('a', {
         class: 'pl-source', 'data-testid': 'parley-source', href: safeUrl(s.url), target: '_blank', rel: 'noopener noreferrer',
@@ -405,7 +414,10 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     if (m.sender === 'visitor') S.awaiting = true;
     else if (m.sender === 'bot' || m.sender === 'agent') S.awaiting = S.skipStream = false;
     if (live) {
-      if ((m.sender === 'bot' || m.sender === 'agent') && (!S.open || S.hidden)) setUnread(S.unread + 1);
+      if ((m.sender === 'bot' || m.sender === 'agent') && (!S.open || S.hidden)) {
+        setUnread(S.unread + 1);
+        showPreview(m);
+      }
       emit('message', m);
     }
     if (stick || m.sender === 'visitor') scrollToEnd(true);
@@ -444,6 +456,16 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
       });
     }
   }
+
+  // A closed panel still shows that someone answered: a short preview above the launcher.
+  function showPreview(m) {
+    if (S.open || S.hidden || $.launcher.hidden) return;
+    const text = renderMarkdown(m.text || '').textContent.replace(/\s+/g, ' ').trim();
+    $.previewAuthor.textContent = m.sender === 'agent' ? (m.author_name || 'Support') : (m.author_name || 'Bot');
+    $.previewText.textContent = text.length > 140 ? text.slice(0, 139) + '…' : text;
+    $.preview.hidden = false;
+  }
+  function hidePreview() { $.preview.hidden = true; }
 
   // ----------------------------------------------------------------- typing
   let typingTimer = 0;
@@ -603,8 +625,9 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
   let stream = null;
   let bannerTimer = 0;
   function ensureStream() {
-    // The server answers 204 while there is no conversation, so wait for one.
-    if (stream || S.dead || !S.token || !ui || !S.conversation) return;
+    // Visitors with a conversation keep a stream; others connect when they open the
+    // panel, so the stream is live before the bot's first chunk of the first answer.
+    if (stream || S.dead || !S.token || !ui || (!S.conversation && !S.open)) return;
     stream = openStream({
       url: API + '/api/v1/widget/stream',
       headers: () => {

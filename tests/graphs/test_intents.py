@@ -1,0 +1,88 @@
+"""The intent files and the embedding classifier."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from graphs.support.classifier import IntentClassifier
+from graphs.support.phrases import PROMPTS_DIR, Phrases
+from graphs.support.runtime import SupportContext
+
+
+def test_intents_file_is_well_formed() -> None:
+    data = yaml.safe_load((PROMPTS_DIR / "intents.yaml").read_text())
+    names = [i["name"] for i in data["intents"]]
+    assert len(names) == len(set(names))
+    assert {"greeting", "goodbye", "human_request", "complaint", data["default_intent"]} <= set(
+        names
+    )
+    for intent in data["intents"]:
+        assert intent["action"] in {"answer", "escalate", "smalltalk"}
+        assert intent["description"] and intent["department"]
+        assert 10 <= len(intent["examples"]) <= 20, intent["name"]
+
+
+def test_every_phrase_has_english_and_no_visitor_placeholders() -> None:
+    phrases = Phrases.from_yaml()
+    for name in ("greeting", "goodbye", "handoff", "handoff_complaint", "no_answer"):
+        assert phrases.get(name, "en")
+        assert phrases.get(name, "xx") == phrases.get(name, "en")  # unknown → English
+    assert "don't know" in phrases.get("no_answer")
+    assert phrases.get("handoff").startswith("I'm connecting you with a member of our team")
+    assert phrases.get("citation", title="T", url="/u") == "Source: [T](/u)"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("hi", "greeting"),
+        ("good morning!", "greeting"),
+        ("thanks a lot, bye", "goodbye"),
+        ("operator", "human_request"),
+        ("can I talk to someone real?", "human_request"),
+        ("I want a human to help me with my refund", "human_request"),
+        (
+            "vorrei parlare con una persona",
+            "human_request",
+        ),  # Italian: no example, close to Spanish
+        ("you people are incompetent", "complaint"),
+        ("there's a charge on my card I don't recognize", "billing_dispute"),
+        ("my e-bike battery started smoking", "safety_legal"),
+        ("wheres my package", "order_status"),
+        ("how much does shipping cost to canada", "shipping"),
+        ("I'd like to return my helmet", "returns_refunds"),
+        ("I forgot my password", "account_help"),
+        ("when do you open on saturday", "store_info"),
+        ("what's the capital of Mongolia?", "question"),
+    ],
+)
+def test_classifies_realistic_messages(
+    support_context: SupportContext, text: str, intent: str
+) -> None:
+    match = support_context.classifier.classify(text)
+    assert match.name == intent, (match.name, match.confidence, match.runner_up)
+    assert 0.0 <= match.confidence <= 1.0
+
+
+def test_low_scores_fall_back_to_the_default_intent(support_context: SupportContext) -> None:
+    match = support_context.classifier.classify("zxqv blorp")
+    assert match.name == "question" and match.action == "answer"
+    assert support_context.classifier.classify("").confidence == 0.0
+
+
+def test_scores_mix_nearest_and_top3(tmp_path: Path, support_context: SupportContext) -> None:
+    path = tmp_path / "intents.yaml"
+    path.write_text(
+        "default_intent: q\nintents:\n"
+        "  - {name: q, action: answer, examples: [what is the price]}\n"
+        "  - {name: hi, action: smalltalk, examples: [hello, hi there, hey, good day]}\n"
+    )
+    clf = IntentClassifier.from_yaml(support_context.store.embedder, path)
+    scores = clf.scores("hello")
+    sims = np.sort(clf._matrix[1:] @ clf.embedder.embed_one("hello"))[::-1]
+    assert scores["hi"] == pytest.approx(0.5 * sims[0] + 0.5 * sims[:3].mean(), abs=1e-6)
+    assert clf.classify("hello").action == "smalltalk"
