@@ -97,6 +97,7 @@ async def _chat(message: str, thread: str) -> dict[str, object]:
         "sources": [s.slug for s in result.sources],
         "escalated": result.escalated,
         "reason": result.reason,
+        "_links": [f"{s.title} — {s.url}" for s in result.sources],
     }
 
 
@@ -112,10 +113,13 @@ def chat(
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     out = asyncio.run(_chat(message, thread or f"cli-{uuid.uuid4()}"))
+    links = out.pop("_links")
     if as_json:
         typer.echo(json.dumps(out, ensure_ascii=False))
         return
     console.print(f"[bold]Bot:[/bold] {out['reply']}")
+    for link in links:  # type: ignore[attr-defined]
+        console.print(f"  Source: {link}")
     console.print(
         f"[dim]intent={out['intent']} confidence={out['confidence']} sources={out['sources']} "
         f"escalated={out['escalated']} reason={out['reason']}[/dim]"

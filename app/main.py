@@ -36,7 +36,6 @@ async def start_bot(settings: Settings, stack: AsyncExitStack) -> BotWorker | No
     if not settings.bot_enabled:
         return None
     from graphs.support.runtime import build_context, build_graph, make_checkpointer
-
     from knowledge.store import KnowledgeStore
 
     store = KnowledgeStore(settings.chroma_url or settings.chroma_dir)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import sys
 import time
 from collections import Counter
@@ -36,9 +37,10 @@ class Run:
     delivered: int
     lost: int  # accepted (201) but never seen on the visitor's stream
     duplicates: int
-    p50_ms: float  # delivery: arrival on the visitor stream − send start (when it was due)
-    p99_ms: float
-    max_ms: float
+    # Delivery: arrival on the visitor stream − when the send was due; None: some never came.
+    p50_ms: float | None
+    p99_ms: float | None
+    max_ms: float | None
     post_p50_ms: float  # the agent's POST round trip once on a connection
     post_p99_ms: float
     server_cpu_pct: float  # of one core, while the sender ran
@@ -61,6 +63,11 @@ class DeliveryResult:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _ms(seconds: float) -> float | None:
+    """Milliseconds, or None for "never" (JSON has no infinity)."""
+    return None if math.isinf(seconds) else round(seconds * 1000, 1)
 
 
 class _Reader:
@@ -92,7 +99,10 @@ class _Reader:
 
 
 async def _sender(
-    cfg: dict[str, Any], progress: Callable[[int, int], None], limit_s: float
+    cfg: dict[str, Any],
+    progress: Callable[[int, int], None],
+    on_done: Callable[[], None],
+    limit_s: float,
 ) -> dict[str, Any]:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -117,6 +127,7 @@ async def _sender(
                     a, b = line.split()[1:3]
                     progress(int(a), int(b))
                 elif line.startswith(b"R "):
+                    on_done()  # before parsing: the client's own work after the run
                     result = json.loads(line[2:])
             err = await proc.stderr.read()
             await proc.wait()
@@ -149,11 +160,24 @@ async def _one_run(
         expected = cfg["count"] if cfg["count"] <= 100_000 else 0
     tag = cfg["tag"]
 
+    first = True
+
     def on_progress(started: int, finished: int) -> None:
+        nonlocal first
+        if first:
+            # Spawning the sender (fork + imports) stalls this loop; the run starts now.
+            reader.lag_max = 0.0
+            first = False
         progress(finished, expected, f"{label}: {started} sent, {finished} answered")
 
     cpu_s0, cpu_r0, t0 = server.cpu_seconds(), process_cpu_seconds(), time.monotonic()
-    out = await _sender(cfg, on_progress, limit_s)
+    lag = 0.0
+
+    def on_done() -> None:
+        nonlocal lag
+        lag = reader.lag_max
+
+    out = await _sender(cfg, on_progress, on_done, limit_s)
     wall = time.monotonic() - t0
     cpu_s = server.cpu_seconds() - cpu_s0
     rows = out["rows"]
@@ -166,13 +190,19 @@ async def _one_run(
             break
         await asyncio.sleep(0.05)
     cpu_r = process_cpu_seconds() - cpu_r0
+    # From when the send was due (open loop: includes waiting for a free connection, so a
+    # server that falls behind shows up here instead of slowing the offered load down).
     lat = [
-        reader.arrivals[text_of(tag, r[0])] - r[3]
+        reader.arrivals[text_of(tag, r[0])] - r[2]
         for r in ok
         if text_of(tag, r[0]) in reader.arrivals
     ]
+    # Sends never delivered (errors, lost, or still queued when the drain ended) count as
+    # infinitely late, so percentiles cannot look better by leaving the worst out.
+    scheduled = out["scheduled"] if cfg["mode"] == "open" else len(rows)
+    lat_all = lat + [math.inf] * max(0, scheduled - len(lat))
     post = [r[4] - r[3] for r in ok]
-    starts = [r[3] for r in rows]
+    starts = [r[2] for r in rows]
     span_start = min(starts) if starts else 0.0
     span_ok = (max(r[4] for r in ok) - span_start) if ok else 0.0
     span_sent = (max(starts) - span_start) if len(starts) > 1 else 0.0
@@ -182,7 +212,7 @@ async def _one_run(
         mode=cfg["mode"],
         target_rate=cfg.get("rate"),
         concurrency=cfg.get("concurrency"),
-        scheduled=out["scheduled"] if cfg["mode"] == "open" else len(rows),
+        scheduled=scheduled,
         accepted=len(ok),
         errors=dict(errors),
         unfinished=out["unfinished"],
@@ -191,15 +221,15 @@ async def _one_run(
         delivered=len(lat),
         lost=len(ok) - len(lat),
         duplicates=reader.duplicates,
-        p50_ms=round(percentile(lat, 50) * 1000, 1),
-        p99_ms=round(percentile(lat, 99) * 1000, 1),
-        max_ms=round(max(lat) * 1000, 1) if lat else 0.0,
+        p50_ms=_ms(percentile(lat_all, 50)),
+        p99_ms=_ms(percentile(lat_all, 99)),
+        max_ms=_ms(max(lat_all)) if lat_all else 0.0,
         post_p50_ms=round(percentile(post, 50) * 1000, 1),
         post_p99_ms=round(percentile(post, 99) * 1000, 1),
         server_cpu_pct=round(100 * cpu_s / wall, 1),
         sender_cpu_pct=round(100 * out["sender_cpu_s"] / sender_wall, 1),
         reader_cpu_pct=round(100 * cpu_r / (time.monotonic() - t0), 1),
-        reader_lag_max_ms=round(reader.lag_max * 1000, 1),
+        reader_lag_max_ms=round(lag * 1000, 1),
         schedule_lag_max_ms=out["schedule_lag_max_ms"],
         seconds=round(time.monotonic() - t0, 1),
     )
@@ -214,7 +244,8 @@ async def run_delivery(
     duration: float,
     n_streams: int,
     pool: int,
-    calibrate: bool,
+    calibrate: tuple[int, ...] = (1, 4, 32),
+    half_capacity: bool = True,
     progress: Progress,
 ) -> DeliveryResult:
     """Open ``n_streams`` visitor streams, then send agent replies at each rate."""
@@ -248,31 +279,39 @@ async def run_delivery(
         def closed(conc: int, count: int, seconds: float) -> dict[str, Any]:
             return {"mode": "closed", "concurrency": conc, "count": count, "duration": seconds}
 
-        # Warm-up (code paths, DB connections, the sender's pool) is not reported.
-        plan: list[tuple[str, dict[str, Any], bool]] = [("warm-up", closed(8, 200, 20), False)]
-        if calibrate:
-            # Closed loops: service time with one request in flight, then what concurrency buys.
-            plan += [
-                (
-                    f"closed loop, {c} in flight",
-                    closed(c, 300 if c == 1 else 10**6, 15 if c == 1 else 5),
-                    True,
-                )
-                for c in (1, 4, 32)
-            ]
-        plan += [
-            (f"open loop {r:g} msg/s", {"mode": "open", "rate": r, "duration": duration}, True)
-            for r in rates
-        ]
-        for n, (label, extra, keep) in enumerate(plan):
-            cfg = base | extra | {"tag": f"{backend}-{n}"}
+        def opened(rate: float) -> dict[str, Any]:
+            return {"mode": "open", "rate": rate, "duration": duration}
+
+        n_run = 0
+
+        async def run(label: str, extra: dict[str, Any], keep: bool = True) -> Run:
+            nonlocal n_run
+            n_run += 1
+            cfg = base | extra | {"tag": f"{backend}-{n_run}"}
             limit = float(cfg["duration"]) + cfg["drain"] + 60
-            run = await _one_run(fx, server, reader, cfg, f"{backend}: {label}", progress, limit)
-            run.label = label
+            r = await _one_run(fx, server, reader, cfg, f"{backend}: {label}", progress, limit)
+            r.label = label
             if keep:
-                result.runs.append(run)
+                result.runs.append(r)
             # Let the server drain (and the reader catch up) before the next pattern.
             await asyncio.sleep(2.0)
+            return r
+
+        # Warm-up (code paths, DB connections, the sender's pool) is not reported.
+        await run("warm-up", closed(8, 200, 20), keep=False)
+        capacity = 0.0
+        for conc in calibrate:
+            # Closed loops: the service time with one request in flight, then what more
+            # concurrency buys; the best of them is this server's capacity.
+            cfg = closed(conc, 300, 15) if conc == 1 else closed(conc, 10**6, 5)
+            r = await run(f"closed, {conc} in flight", cfg)
+            capacity = max(capacity, r.achieved_rate)
+        if capacity and half_capacity:
+            # Below saturation, so the latency is the server's, not a queue's.
+            rate = max(1.0, round(capacity / 2))
+            await run(f"open {rate:g}/s (½ capacity)", opened(rate))
+        for rate in rates:
+            await run(f"open {rate:g}/s", opened(rate))
         open_now = sum(1 for s in streams if s.open)
         if open_now != len(streams):
             result.streams = open_now

@@ -16,6 +16,10 @@ def _mb(kb: int) -> str:
     return f"{kb / 1024:,.0f}"
 
 
+def _lat(ms: float | None, digits: int = 1) -> str:
+    return "never" if ms is None else f"{ms:,.{digits}f}"
+
+
 def _verdict(ok: bool, text_ok: str = "meets", text_bad: str = "misses") -> str:
     return f"[green]{text_ok}[/green]" if ok else f"[red]{text_bad}[/red]"
 
@@ -87,25 +91,27 @@ def streams_table(results: list[dict[str, Any]]) -> Table:
 
 
 def delivery_table(results: list[dict[str, Any]]) -> Table:
+    streams = ", ".join(f"{r['backend']} {r['streams']}" for r in results)
     t = Table(
         title="Agent → visitor delivery "
-        f"(budget: p99 ≤ {P99_BUDGET_MS:g} ms at {DELIVERY_RATE:,.0f} msg/s); "
-        "latency = arrival on the visitor's stream − send start",
+        f"(budget: p99 ≤ {P99_BUDGET_MS:g} ms at {DELIVERY_RATE:,.0f} msg/s) over visitor "
+        f"streams ({streams}); latency ms = arrival on the visitor's stream − when the send "
+        "was due; 'never': some never arrived",
         title_justify="left",
     )
     for col, kw in [
         ("backend", {}),
         ("load", {}),
-        ("sent", {"justify": "right"}),
-        ("201", {"justify": "right"}),
+        ("201/sent", {"justify": "right"}),
         ("errors", {}),
-        ("achieved msg/s", {"justify": "right"}),
-        ("p50 ms", {"justify": "right"}),
-        ("p99 ms", {"justify": "right"}),
-        ("max ms", {"justify": "right"}),
+        ("offered/s", {"justify": "right"}),
+        ("achieved/s", {"justify": "right"}),
+        ("p50", {"justify": "right"}),
+        ("p99", {"justify": "right"}),
+        ("max", {"justify": "right"}),
         ("lost", {"justify": "right"}),
         ("POST p50/p99 ms", {"justify": "right"}),
-        ("CPU server/sender/reader", {"justify": "right"}),
+        ("CPU % srv/snd/rdr", {"justify": "right"}),
         ("vs budget", {}),
     ]:
         t.add_column(col, **kw)
@@ -121,6 +127,7 @@ def delivery_table(results: list[dict[str, Any]]) -> Table:
                 rate = run["target_rate"]
                 ok = (
                     run["achieved_rate"] >= 0.95 * rate
+                    and run["p99_ms"] is not None
                     and run["p99_ms"] <= P99_BUDGET_MS
                     and run["lost"] == 0
                     and not errors
@@ -128,19 +135,19 @@ def delivery_table(results: list[dict[str, Any]]) -> Table:
                 big = rate >= DELIVERY_RATE
                 verdict = _verdict(ok) if big else _verdict(ok, "within", "over")
             t.add_row(
-                f"{r['backend']} ({r['streams']} streams)" if first else "",
+                r["backend"] if first else "",
                 run["label"],
-                f"{run['scheduled']:,}",
-                f"{run['accepted']:,}",
+                f"{run['accepted']:,}/{run['scheduled']:,}",
                 err,
+                f"{run['offered_rate']:,.0f}",
                 f"{run['achieved_rate']:,.0f}",
-                f"{run['p50_ms']:,.1f}",
-                f"{run['p99_ms']:,.1f}",
-                f"{run['max_ms']:,.0f}",
+                _lat(run["p50_ms"]),
+                _lat(run["p99_ms"]),
+                _lat(run["max_ms"], 0),
                 f"{run['lost']:,}",
                 f"{run['post_p50_ms']:,.1f} / {run['post_p99_ms']:,.1f}",
                 f"{run['server_cpu_pct']:.0f}/{run['sender_cpu_pct']:.0f}/"
-                f"{run['reader_cpu_pct']:.0f}%",
+                f"{run['reader_cpu_pct']:.0f}",
                 verdict,
             )
             first = False
@@ -162,18 +169,29 @@ def notes_for(out: dict[str, Any]) -> list[str]:
             f"{r['rss_after_close_kb'] / 1024:,.0f} MB (baseline {r['baseline_rss_kb'] / 1024:,.0f})"
             f" and {r['fds_after_close']} fds (baseline {r['baseline_fds']}"
             + (f", [red]{leak} not released[/red]" if leak > 5 else "")
-            + f"); each stream got {r['ping_bytes_per_stream']:.0f} heartbeat bytes while held "
-            f"{r['hold_seconds']:.0f} s; client RSS {top['client_rss_kb'] / 1024:,.0f} MB."
+            + ")"
+            + (
+                f"; each stream got {r['ping_bytes_per_stream']:.0f} heartbeat bytes while held "
+                f"idle {r['hold_seconds']:.0f} s"
+                if r["hold_seconds"]
+                else ""
+            )
+            + f"; client RSS {top['client_rss_kb'] / 1024:,.0f} MB."
         )
     for r in out["delivery"]:
-        for run in r["runs"]:
-            if run["mode"] != "closed" or not run["concurrency"] or run["concurrency"] < 2:
-                continue
+        closed = [run for run in r["runs"] if run["mode"] == "closed"]
+        if closed:
+            best = max(closed, key=lambda run: run["achieved_rate"])
+            loops = "; ".join(
+                f"{run['concurrency']} in flight {run['achieved_rate']:,.0f} msg/s at "
+                f"{run['server_cpu_pct']:.0f}% server CPU, POST p50 {run['post_p50_ms']:.0f} ms"
+                for run in closed
+            )
             notes.append(
-                f"{r['backend']} capacity: a closed loop with {run['concurrency']} requests in "
-                f"flight peaks at {run['achieved_rate']:,.0f} accepted msg/s with the server at "
-                f"{run['server_cpu_pct']:.0f}% of one core (POST p50 {run['post_p50_ms']:.0f} ms):"
-                " the ceiling of one app process on this machine."
+                f"{r['backend']} capacity ≈ {best['achieved_rate']:,.0f} agent msg/s for one app "
+                f"process here (closed loops: {loops}). More requests in flight add queueing, not "
+                "throughput; a server below 100% of a core while requests queue is waiting "
+                "(SQLite's single write lock), not computing."
             )
         for run in r["runs"]:
             if (
@@ -186,7 +204,7 @@ def notes_for(out: dict[str, Any]) -> list[str]:
                     f"accepted; sends queued in the sender's pool, so latency includes that wait "
                     f"(open loop: no coordinated omission)."
                 )
-            if run["reader_lag_max_ms"] > 20 or run["schedule_lag_max_ms"] > 20:
+            if run["reader_lag_max_ms"] > 50 or run["schedule_lag_max_ms"] > 50:
                 notes.append(
                     f"{r['backend']} {run['label']}: load generator lag (reader event loop "
                     f"{run['reader_lag_max_ms']:.0f} ms, sender schedule {run['schedule_lag_max_ms']:.0f}"

@@ -200,8 +200,9 @@ class KnowledgeStore:
             stats.deleted = len(stale)
         if meta_only:
             self.collection.update(
-                ids=[i for i, _ in meta_only], metadatas=[m for _, m in meta_only]
-            )  # type: ignore[misc]
+                ids=[i for i, _ in meta_only],
+                metadatas=cast(list[Metadata], [m for _, m in meta_only]),
+            )
         if to_embed:
             units = [chunk_units(c.text) if self.sentence_vectors else [] for _, c, _ in to_embed]
             texts = [c.embed_text for _, c, _ in to_embed] + [u for us in units for u in us]
@@ -314,7 +315,7 @@ class KnowledgeStore:
         where: dict[str, Any] = (
             {"slug": wanted[0]} if len(wanted) == 1 else {"slug": {"$in": wanted}}
         )
-        got = self.collection.get(where=where, include=["metadatas"])  # type: ignore[arg-type]
+        got = self.collection.get(where=cast(Where, where), include=["metadatas"])
         metas = got["metadatas"] or []
         return {i: dict(m or {}) for i, m in zip(got["ids"], metas, strict=True)}
 

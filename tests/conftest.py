@@ -17,12 +17,38 @@ import pytest_asyncio
 import uvicorn
 
 from app.config import Settings, set_settings
+from app.seed import DEMO_KB
 
 PG_ADMIN_URL = os.environ.get("PARLEY_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("PARLEY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "correct-horse-battery"
 HOST_PAGE_ORIGIN_PORT = int(os.environ.get("PARLEY_TEST_HOST_PORT", "0")) or None
+
+
+_KB_TEMPLATE: dict[str, Path] = {}
+
+
+def prime_kb(data_dir: Path, tmp_root: Path) -> None:
+    """Copy an already-embedded demo knowledge base into data_dir/chroma.
+
+    Seeding then only updates metadata (URLs differ per server), because unchanged chunks
+    are never embedded twice: the suite embeds the demo once, not once per server.
+    """
+    import shutil
+
+    if "dir" not in _KB_TEMPLATE:
+        from knowledge.ingest import import_directory
+        from knowledge.store import KnowledgeStore
+
+        template = tmp_root / "kb-template"
+        import_directory(
+            DEMO_KB, KnowledgeStore(template), public_url="http://template", show_progress=False
+        )
+        _KB_TEMPLATE["dir"] = template
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if not (data_dir / "chroma").exists():
+        shutil.copytree(_KB_TEMPLATE["dir"], data_dir / "chroma")
 
 
 def free_port() -> int:
@@ -102,6 +128,7 @@ async def start_server(settings: Settings) -> tuple[uvicorn.Server, asyncio.Task
     from app.migrate import upgrade
 
     set_settings(settings)
+    await asyncio.to_thread(prime_kb, settings.data_dir, settings.data_dir.parent)
     await asyncio.to_thread(upgrade, settings)
     await _seed(with_kb=settings.bot_enabled)
     config = uvicorn.Config(

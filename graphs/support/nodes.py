@@ -196,9 +196,9 @@ async def answer(state: SupportState, runtime: Runtime[SupportContext]) -> dict[
         return hit, passage
 
     hit, passage = await asyncio.to_thread(work)
-    lang = state.get("lang", "en")
-    citation = ctx.phrases.get("citation", lang, title=hit["title"], url=hit["url"])
-    reply = f"{passage}\n\n{citation}"
+    # The citation travels as structured sources (the widget and console link them), so
+    # the text stays the passage alone and is not shown twice.
+    reply = passage
     _emit(reply, ctx.stream_words)
     return {"messages": [AIMessage(content=reply)], "reply": reply, "sources": [_source(hit)]}
 

@@ -10,12 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import prime_kb
+
 PARLEY = str(Path(sys.executable).parent / "parley")
 
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     data = tmp_path_factory.mktemp("cli-data")
+    prime_kb(data, tmp_path_factory.getbasetemp())
     env = {
         **os.environ,
         "PARLEY_DATA_DIR": str(data),

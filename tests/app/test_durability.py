@@ -13,7 +13,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import PG_ADMIN_URL, _create_pg_database, _drop_pg_database, free_port
+from tests.conftest import (
+    PG_ADMIN_URL,
+    _create_pg_database,
+    _drop_pg_database,
+    free_port,
+    prime_kb,
+)
 
 PARLEY = str(Path(sys.executable).parent / "parley")
 
@@ -51,6 +57,7 @@ def test_message_accepted_before_a_crash_is_answered_after_restart(db: str, tmp_
         "PARLEY_RATE_LIMITS": "false",
         "PARLEY_DATABASE_URL": f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{pg_name}" if pg_name else "",
     }
+    prime_kb(tmp_path, tmp_path.parent)
     try:
         subprocess.run([PARLEY, "seed"], env=env, check=True, capture_output=True, timeout=300)
         origin = f"http://127.0.0.1:{port}"

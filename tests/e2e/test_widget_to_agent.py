@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -92,11 +93,11 @@ async def test_visitor_bot_agent_round_trip(
     await page.get_by_test_id("parley-launcher").click()
     panel = page.get_by_test_id("parley-panel")
     await expect(panel).to_be_visible()
-    await page.get_by_test_id("parley-input").fill("How long do I have to return a bike?")
+    await page.get_by_test_id("parley-input").fill("How long does a refund take?")
     await page.get_by_test_id("parley-send").click()
 
     bot = page.locator('[data-testid="parley-message"][data-sender="bot"]')
-    await expect(bot.last).to_contain_text("30", timeout=30_000)
+    await expect(bot.last).to_contain_text("business days", timeout=30_000)
     source = page.get_by_test_id("parley-source").first
     await expect(source).to_be_visible()
     assert (await source.get_attribute("href") or "").startswith(f"{server.url}/help/")
@@ -109,10 +110,10 @@ async def test_visitor_bot_agent_round_trip(
         await launcher.click()
     await expect(
         page.locator('[data-testid="parley-message"][data-sender="visitor"]').first
-    ).to_contain_text("return a bike", timeout=15_000)
+    ).to_contain_text("refund take", timeout=15_000)
     await expect(
         page.locator('[data-testid="parley-message"][data-sender="bot"]').last
-    ).to_contain_text("30")
+    ).to_contain_text("business days")
 
     # Navigate to another page of the site: same conversation, trail recorded.
     await page.goto(f"{host_site}/other.html")
@@ -137,13 +138,13 @@ async def test_visitor_bot_agent_round_trip(
     await expect(item).to_be_visible(timeout=15_000)
     await item.click()
     ctx_panel = console.get_by_test_id("context-panel")
-    await expect(console.get_by_test_id("handoff-reason")).to_contain_text("human", timeout=10_000)
-    await expect(console.get_by_test_id("intent")).to_contain_text("human")
+    await expect(console.get_by_test_id("handoff-reason")).to_contain_text(re.compile("human", re.I), timeout=10_000)
+    await expect(console.get_by_test_id("intent")).to_contain_text(re.compile("human", re.I))
     await expect(ctx_panel).to_contain_text("other.html")
     await expect(ctx_panel).to_contain_text("NW-77125")
     await expect(
         console.locator('[data-testid="msg"][data-sender="visitor"]').first
-    ).to_contain_text("return a bike")
+    ).to_contain_text("refund take")
     await console.get_by_test_id("reply-input").fill("Hi! I'm Ada — looking at order NW-77125 now.")
     await console.get_by_test_id("reply-send").click()
     await shot(console, "e2e-console-conversation")

@@ -33,7 +33,6 @@ def test_every_phrase_has_english_and_no_visitor_placeholders() -> None:
         assert phrases.get(name, "xx") == phrases.get(name, "en")  # unknown → English
     assert "don't know" in phrases.get("no_answer")
     assert phrases.get("handoff").startswith("I'm connecting you with a member of our team")
-    assert phrases.get("citation", title="T", url="/u") == "Source: [T](/u)"
 
 
 @pytest.mark.parametrize(

@@ -46,9 +46,8 @@ async def test_answers_from_the_kb_with_citation(
     assert len(result.sources) == 1 and result.sources[0].slug in slugs
     slug = result.sources[0].slug
     assert fact in result.reply
-    assert f"(/help/{slug})" in result.reply  # Markdown citation link
-    passage = result.reply.split("\n\n")[0]
-    assert len(passage) <= 350
+    assert result.sources[0].url.endswith(f"/help/{slug}")  # the citation links the article
+    assert len(result.reply) <= 350
     # The reply was streamed in several deltas that add up to exactly the reply.
     assert len(deltas) > 3
     assert "".join(deltas) == result.reply
