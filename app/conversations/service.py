@@ -278,9 +278,17 @@ async def detail(session: AsyncSession, c: Conversation) -> ConversationDetail:
     assert c.id is not None
     msgs = await repo.messages(session, c.id)
     trail = await repo.page_views(session, c.session_id)
+    context = dict(c.context)
+    if trail:
+        # Agents care where the visitor is now; the landing page stays available.
+        context["landing_url"], context["landing_title"] = (
+            c.context.get("url"),
+            c.context.get("title"),
+        )
+        context["url"], context["title"] = trail[-1].url, trail[-1].title
     return ConversationDetail(
         **summary.model_dump(),
-        context=c.context,
+        context=context,
         page_views=[PageViewOut(url=p.url, title=p.title, at=p.created_at) for p in trail],
         messages=[MessageOut.of(m) for m in msgs],
         handoff=c.handoff,

@@ -37,6 +37,8 @@ async def test_session_resumes_with_its_token_and_captures_context(server: Runni
         assert ctx["os"].startswith("iOS")
         assert ctx["utm"] == {"utm_source": "newsletter", "utm_campaign": "spring"}
         assert ctx["referrer"] == "https://news.example.org/"
+        assert ctx["url"] == f"{v.origin}/checkout", "agents see the page the visitor is on now"
+        assert ctx["landing_url"].endswith("/pricing?utm_source=newsletter&utm_campaign=spring")
         trail = [p["url"] for p in detail["page_views"]]
         assert trail[-2:] == [
             f"{v.origin}/pricing?utm_source=newsletter&utm_campaign=spring",
