@@ -99,17 +99,10 @@ async def dispose_engine() -> None:
 
 async def get_session() -> AsyncIterator[AsyncSession]:
     """Request-scoped session: commits when the handler returns, rolls back when it raises."""
-    from app.events.service import discard_pending, publish_pending
+    from app.events.service import unit_of_work
 
-    async with sessionmaker()() as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            discard_pending(session)
-            raise
-        await publish_pending(session)
+    async with unit_of_work() as session:
+        yield session
 
 
 # scope="function": commit (and publish) before the response is sent, so a client that

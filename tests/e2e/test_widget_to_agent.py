@@ -138,7 +138,9 @@ async def test_visitor_bot_agent_round_trip(
     await expect(item).to_be_visible(timeout=15_000)
     await item.click()
     ctx_panel = console.get_by_test_id("context-panel")
-    await expect(console.get_by_test_id("handoff-reason")).to_contain_text(re.compile("human", re.I), timeout=10_000)
+    await expect(console.get_by_test_id("handoff-reason")).to_contain_text(
+        re.compile("human", re.I), timeout=10_000
+    )
     await expect(console.get_by_test_id("intent")).to_contain_text(re.compile("human", re.I))
     await expect(ctx_panel).to_contain_text("other.html")
     await expect(ctx_panel).to_contain_text("NW-77125")
