@@ -10,10 +10,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from app.articles.cli import app as kb_app
 from app.config import get_settings
+from evals.cli import eval_app
 
 app = typer.Typer(help="Parley: self-hosted, AI-first live chat.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
 console = Console()
+app.add_typer(kb_app, name="kb")
 
 
 @app.command()

@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     bot_enabled: bool = True
     bot_workers: int = 2
 
+    # Knowledge base: uploads above this are refused (413) before they are read in full.
+    kb_max_upload_bytes: int = 10 * 1024 * 1024
+    # Extra origins (comma-separated) URL imports may fetch from, besides the sites' own.
+    kb_fetch_origins: str = ""
+
     llm_base_url: str = ""
     llm_api_key: str = ""
     llm_model: str = ""

@@ -1,4 +1,4 @@
-"""Typed dependencies: the session, the signed-in agent, the current visitor."""
+"""Typed dependencies: the session, the signed-in agent (and lead), the current visitor."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from app.agents.models import Agent
+from app.agents.models import Agent, Role
 from app.db import SessionDep
 from app.errors import Forbidden, Unauthorized
 from app.security import read_agent_token, read_visitor_token
@@ -63,5 +63,13 @@ async def current_visitor(request: Request, session: SessionDep) -> VisitorConte
     return VisitorContext(vs, site)
 
 
+async def current_lead(agent: Annotated[Agent, Depends(current_agent)]) -> Agent:
+    """The signed-in agent, if they are a support lead or an admin."""
+    if agent.role not in (Role.lead, Role.admin):
+        raise Forbidden("Only support leads and admins can change the knowledge base.")
+    return agent
+
+
 CurrentAgent = Annotated[Agent, Depends(current_agent)]
+CurrentLead = Annotated[Agent, Depends(current_lead)]
 CurrentVisitor = Annotated[VisitorContext, Depends(current_visitor)]

@@ -12,7 +12,8 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from app.agents.router import router as agents_router
-from app.articles.router import router as help_router
+from app.articles.help import router as help_router
+from app.articles.router import router as kb_router
 from app.bot import service as bot_service
 from app.bot.worker import BotWorker, set_worker
 from app.config import Settings, get_settings, set_settings
@@ -20,7 +21,9 @@ from app.conversations.router import router as conversations_router
 from app.db import dispose_engine, init_engine
 from app.demo.router import router as demo_router
 from app.errors import install_error_handlers
+from app.evals.router import router as evals_router
 from app.events.bus import make_bus, set_bus
+from app.gaps.router import router as gaps_router
 from app.middleware import RateLimitMiddleware, SecurityHeadersMiddleware, SiteCORSMiddleware
 from app.visitors.router import router as widget_router
 
@@ -93,6 +96,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(widget_router)
     app.include_router(agents_router)
     app.include_router(conversations_router)
+    app.include_router(gaps_router)
+    app.include_router(kb_router)
+    app.include_router(evals_router)
     app.include_router(help_router)
     app.include_router(demo_router)
 

@@ -1,7 +1,7 @@
 """Imports every table so SQLModel.metadata (and Alembic) sees the whole schema."""
 
 from app.agents.models import Agent, Role
-from app.articles.models import Article
+from app.articles.models import Article, ArticleVersion
 from app.bot.models import BotJob
 from app.contacts.models import Contact
 from app.conversations.models import Conversation, ConversationEvent, Message, Sender, Status
@@ -11,6 +11,7 @@ from app.visitors.models import PageView, VisitorSession
 __all__ = [
     "Agent",
     "Article",
+    "ArticleVersion",
     "BotJob",
     "Contact",
     "Conversation",

@@ -62,13 +62,15 @@ async def seed(session: AsyncSession, settings: Settings, *, with_kb: bool = Tru
     )
     count = 0
     if with_kb:
-        from knowledge.ingest import import_directory
-        from knowledge.store import KnowledgeStore
+        from app.articles.index import get_store
+        from knowledge.loaders import load_path
 
-        store = KnowledgeStore(settings.chroma_url or settings.chroma_dir)
-        for art in import_directory(DEMO_KB, store, public_url=settings.public_url):
-            await articles.upsert(session, art.slug, art.title, art.body, art.tags)
-            count += 1
+        # Through the KB service: each article gets a version and goes live; chunks
+        # already in the index are not embedded again.
+        outcomes, _ = await articles.import_documents(
+            session, load_path(DEMO_KB), author=None, publish=True, store=get_store(settings)
+        )
+        count = len(outcomes)
     return SeedResult(
         site_key=site.key,
         admin_email=settings.admin_email,

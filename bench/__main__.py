@@ -15,6 +15,7 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -76,6 +77,24 @@ def _redis_up() -> bool:
             return s.recv(16).startswith(b"+PONG")
     except OSError:
         return False
+
+
+def _git_state() -> str:
+    """The commit under test, and whether the tree had local changes (figures depend on it)."""
+    try:
+        root = Path(__file__).resolve().parent.parent
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        return f"{head}{' + local changes' if dirty else ''}" if head else "unknown"
+    except OSError:
+        return "unknown"
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
@@ -168,7 +187,9 @@ async def _bench(
 
 
 def _log_summary(srv: Server, label: str) -> dict[str, Any]:
-    errors, first = srv.log_grep("Traceback", "ERROR", " 500 ", "database is locked")
+    errors, first = srv.log_grep(
+        "Traceback", "ERROR", " 500 ", "database is locked", "Task was destroyed"
+    )
     return {"run": label, "error_lines": errors, "first": first}
 
 
@@ -190,16 +211,23 @@ def main(argv: list[str] | None = None) -> int:
         )
         args.streams = capped
     cores = os.cpu_count() or 1
+    code_state = _git_state()
     console.rule("[bold]Parley benchmarks[/bold] (DESIGN.md §3)")
     console.print(
         f"{cores} CPU cores; the load generator (this process and the agent sender) runs on the "
         f"same machine and competes with the server for them, so figures are pessimistic. "
         f"RLIMIT_NOFILE {soft}/{hard}. Server: one `parley serve` process (uvicorn), SQLite, "
-        f"bot off, rate limits off, default access log on."
+        f"bot off, rate limits off, default access log on. Code: {code_state}."
     )
     out: dict[str, Any] = {
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"cpus": cores, "nofile": [soft, hard], "python": sys.version.split()[0]},
+        "code": code_state,
+        "machine": {
+            "cpus": cores,
+            "nofile": [soft, hard],
+            "python": sys.version.split()[0],
+            "loadavg_start": [round(x, 2) for x in os.getloadavg()],
+        },
         "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "streams": [],
         "delivery": [],
@@ -239,6 +267,14 @@ def main(argv: list[str] | None = None) -> int:
     if out["delivery"]:
         console.print(delivery_table(out["delivery"]))
     notes = out["notes"] + notes_for(out)
+    load = os.getloadavg()
+    out["machine"]["loadavg_end"] = [round(x, 2) for x in load]
+    if max(out["machine"]["loadavg_start"][0], load[0]) > cores:
+        notes.append(
+            f"[yellow]The machine was busy with other work (1-min load average "
+            f"{out['machine']['loadavg_start'][0]:.1f} at start, {load[0]:.1f} at end, on "
+            f"{cores} cores): figures are lower and noisier than on an idle machine.[/yellow]"
+        )
     out["notes"] = notes
     for note in notes:
         console.print(f"• {note}")

@@ -69,9 +69,10 @@ class SSEStream(asyncio.Protocol):
 
     # -- asyncio.Protocol -------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]  # uvloop's is not a subclass
+        # uvloop's transports are not asyncio.Transport subclasses, but behave as one.
+        self.transport = transport  # type: ignore[assignment]
         self.open = True
-        transport.write(self.request)
+        self.transport.write(self.request)  # type: ignore[union-attr]
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.open = False

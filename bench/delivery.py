@@ -154,6 +154,7 @@ async def _one_run(
     from bench.sender import text_of
 
     reader.lag_max = 0.0
+    dups0 = reader.duplicates
     if cfg["mode"] == "open":
         expected = int(cfg["rate"] * cfg["duration"])
     else:  # a closed loop capped by time has no known total
@@ -178,6 +179,7 @@ async def _one_run(
         lag = reader.lag_max
 
     out = await _sender(cfg, on_progress, on_done, limit_s)
+    server.check_alive(label)
     wall = time.monotonic() - t0
     cpu_s = server.cpu_seconds() - cpu_s0
     rows = out["rows"]
@@ -220,7 +222,7 @@ async def _one_run(
         achieved_rate=round(len(ok) / span_ok, 1) if span_ok else 0.0,
         delivered=len(lat),
         lost=len(ok) - len(lat),
-        duplicates=reader.duplicates,
+        duplicates=reader.duplicates - dups0,
         p50_ms=_ms(percentile(lat_all, 50)),
         p99_ms=_ms(percentile(lat_all, 99)),
         max_ms=_ms(max(lat_all)) if lat_all else 0.0,
@@ -267,7 +269,7 @@ async def run_delivery(
             progress(k + 1, len(visitors), f"{backend}: opening {len(visitors)} visitor streams")
         result.streams = len(streams)
         conv_ids = [cid for _, cid in visitors]
-        base = {
+        base: dict[str, Any] = {
             "base_url": fx.origin,
             "token": agent_token(fx.admin_id),
             "conversation_ids": conv_ids,
@@ -288,7 +290,7 @@ async def run_delivery(
             nonlocal n_run
             n_run += 1
             cfg = base | extra | {"tag": f"{backend}-{n_run}"}
-            limit = float(cfg["duration"]) + cfg["drain"] + 60
+            limit = float(cfg["duration"]) + float(cfg["drain"]) + 60
             r = await _one_run(fx, server, reader, cfg, f"{backend}: {label}", progress, limit)
             r.label = label
             if keep:

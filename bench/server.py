@@ -246,6 +246,14 @@ class Server:
         except OSError:
             return False
 
+    def check_alive(self, during: str) -> None:
+        """Raise if the server has exited (crashed, or signalled by something else)."""
+        if self.proc is not None and self.proc.poll() is not None:
+            raise RuntimeError(
+                f"the server exited (code {self.proc.returncode}) during {during}; "
+                f"log tail:\n{self.log_tail(8)}"
+            )
+
     def log_tail(self, lines: int = 30) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])

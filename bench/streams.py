@@ -47,6 +47,7 @@ class StreamsResult:
     held_after_hold: int = 0
     rss_after_hold_kb: int = 0
     ping_bytes_per_stream: float = 0.0  # heartbeat bytes each stream received while held
+    teardown_seconds: float = 0.0  # until the server's fds were back near the baseline
     rss_after_close_kb: int = 0
     fds_after_close: int = 0
     peak_rss_kb: int = 0
@@ -191,6 +192,7 @@ async def run_streams(
                 progress=tick,
             )
             ramp_s = time.monotonic() - t0
+            server.check_alive(f"the ramp to {target} streams")
             cpu = server.cpu_seconds() - cpu0
             await asyncio.sleep(settle)
             held = sum(1 for s in streams if s.open)
@@ -221,6 +223,7 @@ async def run_streams(
             while time.monotonic() - t_hold < hold:
                 await asyncio.sleep(min(1.0, hold))
                 progress(done, top, f"{backend}: holding {len(streams)} idle streams")
+            server.check_alive("the idle hold")
             result.hold_seconds = round(time.monotonic() - t_hold, 1)
             result.held_after_hold = sum(1 for s in streams if s.open)
             result.rss_after_hold_kb = server.rss_kb()
@@ -229,7 +232,15 @@ async def run_streams(
     finally:
         for s in streams:
             s.close()
-    await asyncio.sleep(3.0)
+    # The server must notice the disconnects and tear each stream down (unsubscribe, close
+    # the socket); wait until its fds are back near the baseline, for at most a minute.
+    t_close = time.monotonic()
+    while time.monotonic() - t_close < 60:
+        await asyncio.sleep(0.5)
+        if server.fds() <= result.baseline_fds + 5:
+            break
+        progress(done, top, f"{backend}: waiting for the server to release {server.fds()} fds")
+    result.teardown_seconds = round(time.monotonic() - t_close, 1)
     result.rss_after_close_kb = server.rss_kb()
     result.fds_after_close = server.fds()
     result.peak_rss_kb = server.hwm_kb()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,7 +45,9 @@ class Article:
 
 def slugify(text: str) -> str:
     """URL-safe slug: lowercase ASCII letters, digits and dashes."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    # "Français" -> "francais": fold accents rather than dropping the letters.
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
     return slug or "article"
 
 

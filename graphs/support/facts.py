@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-__all__ = ["Facts", "build_summary", "extract_facts", "redact_facts"]
+__all__ = ["Facts", "build_summary", "describe_conversation", "extract_facts", "redact_facts"]
 
 # Northwind order numbers look like NW-12345; also accept "order #12345"/"order 123456".
 _ORDER = re.compile(r"\b([A-Z]{2,4}-\d{4,10})\b", re.IGNORECASE)
@@ -77,6 +78,8 @@ def build_summary(
     visitor_messages: Sequence[str],
     facts: Facts,
     sources: Sequence[dict[str, object]] = (),
+    history: Sequence[Mapping[str, Any]] = (),
+    bot_answers: Sequence[str] = (),
     max_quote: int = 300,
 ) -> str:
     """Plain-text handoff summary so the agent never asks the visitor to repeat themselves."""
@@ -104,4 +107,34 @@ def build_summary(
                 f"{s.get('title')} ({float(str(s.get('score', 0))):.2f})" for s in sources[:3]
             )
         )
+    if bot_answers:
+        lines.append(
+            "Bot answered: " + " | ".join(f'"{a.strip()[:120]}"' for a in bot_answers[-2:])
+        )
+    if history:
+        lines.append(f"Earlier conversations ({len(history)}):")
+        lines.extend(f"- {describe_conversation(h)}" for h in list(history)[-3:])
     return "\n".join(lines)
+
+
+def describe_conversation(item: Mapping[str, Any], max_quote: int = 120) -> str:
+    """One line about an earlier conversation: when, what about, and how it ended."""
+    when = str(item.get("started_at") or item.get("created_at") or "")[:10]
+    first = str(item.get("first_message") or "")
+    if not first:
+        for m in item.get("messages") or item.get("transcript") or []:
+            if str(m.get("role", m.get("sender", ""))) in ("visitor", "user", "human"):
+                first = str(m.get("content", m.get("text", "")))
+                break
+    parts = [when] if when else []
+    if item.get("summary") and not first:
+        parts.append(str(item["summary"]).splitlines()[0][:max_quote])
+    if first:
+        parts.append(f'"{" ".join(first.split())[:max_quote]}"')
+    outcome = item.get("handoff_reason") or item.get("reason")
+    status = item.get("status")
+    if outcome:
+        parts.append(f"escalated ({str(outcome).replace('_', ' ')})")
+    elif status:
+        parts.append(str(status))
+    return " ".join(parts) or "(no details)"

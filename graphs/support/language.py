@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
 
-__all__ = ["DEFAULT_LANGUAGES", "LanguageDetector"]
+__all__ = ["DEFAULT_LANGUAGES", "LanguageDetector", "stopwords"]
 
 DEFAULT_LANGUAGES: tuple[str, ...] = ("en", "es", "fr", "de", "pt", "it", "nl")
 
@@ -47,6 +47,13 @@ _STOPWORDS_TEXT = {
     """,
 }
 _STOPWORDS = {lang: frozenset(text.split()) for lang, text in _STOPWORDS_TEXT.items()}
+
+
+def stopwords(lang: str) -> frozenset[str]:
+    """Common function words of a language (English's when unknown)."""
+    return _STOPWORDS.get(lang, _STOPWORDS["en"])
+
+
 _NOISE = re.compile(r"https?://\S+|\S+@\S+|\b[A-Z]{1,4}-?\d{3,}\b|[\d#$€£%]+")
 _WORD = re.compile(r"[^\W\d_]+")
 

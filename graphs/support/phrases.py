@@ -21,6 +21,7 @@ class Phrases:
                 raise ValueError(f"phrase {name!r} has no English ('en') version")
         self._phrases = phrases
         self.company = company
+        self._all: frozenset[str] | None = None
 
     @classmethod
     def from_yaml(cls, path: str | Path | None = None, *, company: str | None = None) -> Phrases:
@@ -35,6 +36,16 @@ class Phrases:
         return cls(
             phrases, company=company if company is not None else str(data.get("company", ""))
         )
+
+    def all_texts(self) -> frozenset[str]:
+        """Every phrase in every language, filled in (to tell fixed replies from answers)."""
+        if self._all is None:
+            self._all = frozenset(
+                template.format(company=self.company, title="", url="")
+                for variants in self._phrases.values()
+                for template in variants.values()
+            )
+        return self._all
 
     def get(self, name: str, lang: str = "en", **values: str) -> str:
         """The phrase in this language, with {company} and the given placeholders filled."""

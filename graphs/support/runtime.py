@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +16,10 @@ from langgraph.types import Command
 
 from graphs.support.context import SupportContext, build_context
 from graphs.support.graph import build_graph
+from graphs.support.llm import LLMConfig
 
 __all__ = [
+    "LLMConfig",
     "Source",
     "SupportContext",
     "TurnResult",
@@ -51,6 +53,14 @@ class TurnResult:
     reason: str | None  # why it escalated (intent name or "low_confidence")
     summary: str | None  # handoff summary for the agent
     facts: dict[str, list[str]] | None = None  # order numbers, emails... the visitor gave
+    # Buttons to show under the reply (clarification choices, "Talk to a person"); a
+    # click sends the label as the visitor's next message.
+    quick_replies: list[str] = field(default_factory=list)
+    answered_by: str = ""  # llm | extractive | phrase | clarify | handoff
+    llm_fallback: str | None = None  # why a configured LLM did not answer: timeout, ungrounded...
+    grounding: float | None = None  # weakest sentence support of the generated answer
+    department: str | None = None  # where the escalation should be routed
+    retracted: bool = False  # streamed deltas were withdrawn before the final reply
 
 
 async def run_turn(
@@ -62,6 +72,9 @@ async def run_turn(
     on_delta: Callable[[str], Awaitable[None]] | None = None,
     message_id: str | None = None,
     transcript: Sequence[Mapping[str, str]] | None = None,
+    contact: Mapping[str, Any] | None = None,
+    history: Sequence[Mapping[str, Any]] | None = None,
+    on_retract: Callable[[], Awaitable[None]] | None = None,
 ) -> TurnResult:
     """Run one visitor message through the graph, streaming reply deltas to on_delta.
 
@@ -69,13 +82,25 @@ async def run_turn(
     back), the graph is resumed with this message, which is then processed like any
     other. ``transcript`` ({"role": "agent"|"visitor", "content": ...} items) adds what
     was said while a human had the conversation. ``message_id`` makes a retried turn
-    replace its visitor message instead of adding it twice.
+    replace its visitor message instead of adding it twice. ``contact`` holds the
+    contact's attributes (customer-type escalation rules, e.g. {"vip": True});
+    ``history`` the contact's earlier conversations ({"started_at", "first_message" or
+    "messages", "status", "handoff_reason", "summary"} items), shown in a handoff.
+
+    A generated answer that fails its grounding check after some of it was streamed
+    is withdrawn: ``on_retract`` is awaited, and the deltas that follow restart the
+    reply (the extractive answer). TurnResult.reply is always the final text.
     """
     config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
     message = (
         HumanMessage(content=text, id=message_id) if message_id else HumanMessage(content=text)
     )
-    payload: Any = {"messages": [message]}
+    known: dict[str, Any] = {}
+    if contact is not None:
+        known["contact"] = dict(contact)
+    if history is not None:
+        known["history"] = [dict(item) for item in history]
+    payload: Any = {"messages": [message], **known}
     if graph.checkpointer is not None:
         snapshot = await graph.aget_state(config)
         if snapshot.interrupts:
@@ -84,27 +109,37 @@ async def run_turn(
                     "text": text,
                     "message_id": message_id,
                     "transcript": [dict(item) for item in transcript or []],
-                }
+                },
+                update=known or None,
             )
         elif transcript:
             payload = {
                 "messages": [
                     *_transcript_messages(transcript),
                     message,
-                ]
+                ],
+                **known,
             }
 
     final: dict[str, Any] = {}
+    retracted = False
     async for part in graph.astream(
         payload, config, context=context, stream_mode=["custom", "values"], version="v2"
     ):
         if part["type"] == "custom":
             data = part["data"]
-            if on_delta is not None and isinstance(data, dict) and data.get("type") == "delta":
+            kind = data.get("type") if isinstance(data, dict) else None
+            if kind == "delta" and on_delta is not None:
                 await on_delta(str(data["text"]))
+            elif kind == "retract":
+                retracted = True
+                if on_retract is not None:
+                    await on_retract()
         elif part["type"] == "values":
             final = part["data"]
-    return _result(final)
+    result = _result(final)
+    result.retracted = retracted
+    return result
 
 
 def _transcript_messages(transcript: Sequence[Mapping[str, str]]) -> list[Any]:
@@ -138,6 +173,11 @@ def _result(state: Mapping[str, Any]) -> TurnResult:
         reason=escalation["reason"] if escalation else None,
         summary=escalation["summary"] if escalation else None,
         facts=escalation["facts"] if escalation else None,
+        quick_replies=list(state.get("quick_replies") or []),
+        answered_by=str(state.get("answered_by") or ""),
+        llm_fallback=state.get("llm_fallback"),
+        grounding=state.get("grounding"),
+        department=(escalation or {}).get("department") if escalation else None,
     )
 
 

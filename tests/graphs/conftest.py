@@ -47,14 +47,17 @@ def thread_id() -> str:
 def turn(graph: Graph, support_context: SupportContext) -> Turn:
     """Run one visitor message; returns the result and the streamed deltas."""
 
-    async def run(text: str, thread: str, g: Graph | None = None) -> tuple[TurnResult, list[str]]:
+    async def run(
+        text: str, thread: str, g: Graph | None = None, **kwargs: Any
+    ) -> tuple[TurnResult, list[str]]:
         deltas: list[str] = []
 
         async def on_delta(delta: str) -> None:
             deltas.append(delta)
 
+        kwargs.setdefault("context", support_context)
         result = await run_turn(
-            g or graph, thread_id=thread, text=text, context=support_context, on_delta=on_delta
+            g or graph, thread_id=thread, text=text, on_delta=on_delta, **kwargs
         )
         return result, deltas
 

@@ -50,7 +50,10 @@ def test_every_phrase_has_english_and_no_visitor_placeholders() -> None:
         ),  # Italian: no example, close to Spanish
         ("you people are incompetent", "complaint"),
         ("there's a charge on my card I don't recognize", "billing_dispute"),
-        ("my e-bike battery started smoking", "safety_legal"),
+        ("my e-bike battery started smoking", "safety_injury"),
+        ("I'm going to sue you, expect a letter from my lawyer", "legal_threat"),
+        ("that didn't help at all", "unhelpful"),
+        ("this answer doesn't help me", "unhelpful"),
         ("wheres my package", "order_status"),
         ("how much does shipping cost to canada", "shipping"),
         ("I'd like to return my helmet", "returns_refunds"),

@@ -1,14 +1,18 @@
-"""The numpy all-MiniLM-L6-v2 against reference values and sanity properties."""
+"""all-MiniLM-L6-v2 (onnxruntime and the numpy fallback) against reference values and
+each other, the generated-graph cache, and sanity properties."""
 
 from __future__ import annotations
 
+import json
 import math
+import sys
 from pathlib import Path
 
 import chromadb
 import numpy as np
 import pytest
 
+from knowledge import _onnx_bert
 from knowledge.embeddings import (
     DIM,
     Embedder,
@@ -27,11 +31,142 @@ REFERENCE = {
 }
 
 
-def test_matches_reference_vectors(embedder: Embedder) -> None:
-    vectors = embedder.embed(list(REFERENCE))
+# Short and long, several scripts, emoji, empty, whitespace, truncated: the ONNX graph and
+# the numpy encoder must agree on all of them.
+VARIED = [
+    "hello world",
+    "How long does a refund take?",
+    "Wie lange dauert die Rückerstattung?",
+    "¿Cuánto tarda el envío a México?",
+    "Combien de temps prend le remboursement ?",
+    "返品はどのようにすればいいですか？",
+    "退款需要多长时间？",
+    "Возврат денег занимает сколько дней?",
+    "مرحبا، أين طلبي؟",
+    "환불은 얼마나 걸리나요?",
+    "हिंदी में सवाल",
+    "Ελληνικά κείμενα εδώ",
+    "🙂👍 emoji only??",
+    "",
+    "a",
+    "\tWhitespace\n\nand   newlines\r\n",
+    "Order #A-12345 for jane.doe@example.com hasn't arrived since 2024-03-01.",
+    "Refunds are issued to your original payment method within five to seven business days "
+    "after we inspect the returned bike. " * 6,
+    "word " * 2000,
+]
+
+
+@pytest.fixture(scope="module")
+def numpy_embedder() -> Embedder:
+    """The numpy fallback encoder."""
+    return Embedder(backend="numpy")
+
+
+def test_default_backend_is_onnx(embedder: Embedder) -> None:
+    assert embedder.backend == "onnx"
+
+
+@pytest.mark.parametrize("backend", ["onnx", "numpy"])
+def test_matches_reference_vectors(
+    backend: str, embedder: Embedder, numpy_embedder: Embedder
+) -> None:
+    vectors = (embedder if backend == "onnx" else numpy_embedder).embed(list(REFERENCE))
     for row, (head, last) in zip(vectors, REFERENCE.values(), strict=True):
         np.testing.assert_allclose(row[: len(head)], head, atol=2e-6)
         assert row[-1] == pytest.approx(last, abs=2e-6)
+
+
+def test_onnx_and_numpy_give_the_same_vectors(embedder: Embedder, numpy_embedder: Embedder) -> None:
+    reference = numpy_embedder.embed(VARIED)
+    batched = embedder.embed(VARIED)
+    one_by_one = np.concatenate([embedder.embed([t]) for t in VARIED])
+    for vectors in (batched, one_by_one):
+        assert float(np.min(np.sum(vectors * reference, axis=1))) >= 0.9999
+        np.testing.assert_allclose(vectors, reference, atol=2e-6)
+
+
+def test_standard_op_graph_matches_the_fused_one(embedder: Embedder) -> None:
+    """The plain-ONNX variant of the graph is an independent check of the contrib-op one."""
+    import onnxruntime as ort
+    from safetensors.numpy import load_file
+
+    from knowledge.embeddings import default_model_dir
+
+    path = default_model_dir()
+    config = json.loads((path / "config.json").read_text())
+    model = _onnx_bert.build(load_file(str(path / "model.safetensors")), config, "standard")
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    texts = VARIED[:6]
+    encodings = embedder.tokenizer.encode_batch(texts)
+    length = max(len(e.ids) for e in encodings)
+    ids = np.zeros((len(texts), length), np.int64)
+    mask = np.zeros_like(ids)
+    for row, e in enumerate(encodings):
+        ids[row, : len(e.ids)] = e.ids
+        mask[row, : len(e.ids)] = 1
+    standard = session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+    np.testing.assert_allclose(standard, embedder.embed(texts), atol=2e-6)
+
+
+def test_graph_is_cached_and_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = Embedder(cache_dir=tmp_path)
+    [cached] = list(tmp_path.glob("*.onnx"))
+    assert first.backend == "onnx"
+
+    def no_build(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the cached graph should have been used")
+
+    monkeypatch.setattr(_onnx_bert, "build", no_build)
+    second = Embedder(cache_dir=tmp_path)
+    assert second.backend == "onnx"
+    np.testing.assert_allclose(second.embed(VARIED[:3]), first.embed(VARIED[:3]), atol=1e-6)
+    assert list(tmp_path.glob("*")) == [cached]  # no temp files left behind
+
+
+def test_corrupt_cache_is_rebuilt(tmp_path: Path, numpy_embedder: Embedder) -> None:
+    Embedder(cache_dir=tmp_path)
+    [cached] = list(tmp_path.glob("*.onnx"))
+    cached.write_bytes(cached.read_bytes()[:1000])  # e.g. a disk filled up mid-write
+    again = Embedder(cache_dir=tmp_path)
+    assert again.backend == "onnx"
+    assert cached.stat().st_size > 10_000_000
+    np.testing.assert_allclose(again.embed(VARIED[:3]), numpy_embedder.embed(VARIED[:3]), atol=2e-6)
+
+
+def test_unwritable_cache_dir_still_embeds(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    embedder = Embedder(cache_dir=blocker / "cache")
+    assert embedder.backend == "onnx"
+    assert embedder.embed(["hello"]).shape == (1, DIM)
+
+
+def test_falls_back_to_numpy_without_onnxruntime(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, numpy_embedder: Embedder
+) -> None:
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import raises ImportError
+    fallback = Embedder(cache_dir=tmp_path)
+    assert fallback.backend == "numpy"
+    np.testing.assert_array_equal(fallback.embed(VARIED[:3]), numpy_embedder.embed(VARIED[:3]))
+    with pytest.raises(ImportError):
+        Embedder(backend="onnx", cache_dir=tmp_path)
+
+
+def test_cached_graph_needs_no_onnx_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """onnx only writes the graph; with it cached, onnxruntime alone runs the model."""
+    Embedder(cache_dir=tmp_path)
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    assert Embedder(cache_dir=tmp_path).backend == "onnx"
+    # No cache and no onnx: numpy.
+    assert Embedder(cache_dir=tmp_path / "empty").backend == "numpy"
+
+
+def test_unknown_backend_is_rejected() -> None:
+    with pytest.raises(ValueError, match="backend"):
+        Embedder(backend="tpu", cache_dir=None)  # type: ignore[arg-type]
 
 
 def test_shape_dtype_and_unit_norm(embedder: Embedder) -> None:

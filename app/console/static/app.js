@@ -10,6 +10,7 @@ import { renderLogin } from './login.js';
 import { createNav, createList, VIEWS } from './inbox.js';
 import { createConversationPane } from './conversation.js';
 import { createContextPanel } from './context.js';
+import { createKnowledgeBase, isKbRoute } from './kb.js';
 
 const DEFAULT_VIEW = 'all';
 const root = document.getElementById('app');
@@ -86,6 +87,10 @@ function createApp(initialAgent) {
   skip.addEventListener('click', () => conv.el.focus());
   const shell = h('div', { class: 'shell', 'data-pane': 'list', 'data-context': 'closed' },
     skip, nav.el, list.el, conv.el, ctx.el, scrim);
+  // Knowledge base: its own pane and nav section; the inbox panes hide while it shows.
+  const kbase = createKnowledgeBase({ getMe: () => state.me });
+  shell.append(kbase.el);
+  nav.el.insertBefore(kbase.navSection, nav.el.querySelector('.nav-foot'));
   root.replaceChildren(shell);
   nav.setAgent(state.me);
 
@@ -109,6 +114,7 @@ function createApp(initialAgent) {
   }
 
   function updateTitle() {
+    if (shell.dataset.mode === 'kb') return;
     const n = new Set([...state.fresh, ...state.unread]).size;
     const v = VIEWS.find((x) => x.id === state.view);
     document.title = `${n ? `(${n}) ` : ''}${v ? v.label : 'Inbox'} · Parley`;
@@ -352,6 +358,15 @@ function createApp(initialAgent) {
   }
 
   function route() {
+    if (isKbRoute(location.hash)) {
+      shell.dataset.mode = 'kb';
+      state.view = null; // coming back to the inbox reloads its list
+      nav.setView(null);
+      kbase.route(location.hash);
+      return;
+    }
+    shell.dataset.mode = 'inbox';
+    kbase.deactivate();
     const { view, id } = parseHash();
     if (view !== state.view) {
       state.view = view;
@@ -379,6 +394,7 @@ function createApp(initialAgent) {
       setContextOpen(false, true);
       return;
     }
+    if (shell.dataset.mode === 'kb') return; // inbox shortcuts only
     const t = ev.target;
     const typingTarget = t instanceof HTMLElement && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
     const plain = !typingTarget && !ev.ctrlKey && !ev.metaKey && !ev.altKey;
@@ -410,6 +426,7 @@ function createApp(initialAgent) {
   const ticker = setInterval(() => refreshTimes(shell), 30000);
 
   route();
+  kbase.load();
   stream.start();
 
   // Validate the stored token and refresh the agent profile.
@@ -432,6 +449,7 @@ function createApp(initialAgent) {
       clearTimeout(detailTimer);
       for (const t of state.typing.values()) clearTimeout(t);
       window.removeEventListener('hashchange', onHash);
+      kbase.destroy();
       document.removeEventListener('keydown', onKey);
     },
   };

@@ -1,0 +1,1 @@
+"""The gap report: visitor questions the knowledge base could not answer, grouped."""
