@@ -27,8 +27,8 @@ bench: install widget services  ## Print performance figures against DESIGN.md Â
 
 lint: install  ## ruff and mypy
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check app graphs knowledge tests bench
-	$(BIN)/mypy app graphs knowledge
+	$(BIN)/ruff format --check app graphs knowledge evals tests bench
+	$(BIN)/mypy app graphs knowledge evals bench
 
 install: $(PY_STAMP)
 
