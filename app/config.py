@@ -48,9 +48,20 @@ class Settings(BaseSettings):
     # Extra origins (comma-separated) URL imports may fetch from, besides the sites' own.
     kb_fetch_origins: str = ""
 
+    # Generated answers: any OpenAI-compatible endpoint (empty base URL or model means
+    # extractive answers only). Every answer is checked against the knowledge base
+    # before the visitor sees it; time-outs, 429s and outages fall back to extractive.
     llm_base_url: str = ""
     llm_api_key: str = ""
     llm_model: str = ""
+    llm_first_token_seconds: float = 8.0
+    llm_total_seconds: float = 30.0
+    llm_max_tokens: int = 300
+    llm_temperature: float = 0.2
+    # After an outage, a 429 or a time-out, skip the LLM this long (no retry storms).
+    llm_cooldown_seconds: float = 30.0
+    # Escalation policy and guardrails; empty means prompts/policy.yaml.
+    bot_policy_path: str = ""
 
     @property
     def sqlite_path(self) -> Path:

@@ -38,7 +38,7 @@ async def start_bot(settings: Settings, stack: AsyncExitStack) -> BotWorker | No
     """Load the knowledge base, intents and graph once, and start the job worker."""
     if not settings.bot_enabled:
         return None
-    from graphs.support.runtime import build_context, build_graph, make_checkpointer
+    from graphs.support.runtime import build_graph, make_checkpointer
     from knowledge.store import KnowledgeStore
 
     store = KnowledgeStore(settings.chroma_url or settings.chroma_dir)
@@ -47,7 +47,11 @@ async def start_bot(settings: Settings, stack: AsyncExitStack) -> BotWorker | No
             settings.postgres_dsn if settings.is_postgres else None, str(settings.checkpoint_path)
         )
     )
-    bot_service.set_runtime(bot_service.BotRuntime(build_graph(checkpointer), build_context(store)))
+    bot_service.set_runtime(
+        bot_service.BotRuntime(
+            build_graph(checkpointer), bot_service.build_bot_context(settings, store)
+        )
+    )
     worker = BotWorker(bot_service.handle_job, concurrency=settings.bot_workers)
     await worker.start()
     set_worker(worker)

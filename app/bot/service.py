@@ -6,9 +6,14 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from app.bot.models import BotJob
+from app.config import Settings
+from app.contacts.models import Contact
+from app.conversations import repository as repo
 from app.conversations import service as conversations
-from app.conversations.models import Conversation, Message, Status
+from app.conversations.models import Conversation, Message, Sender, Status
 from app.events.service import publish_ephemeral, unit_of_work
 
 log = logging.getLogger(__name__)
@@ -47,11 +52,72 @@ def get_runtime() -> BotRuntime:
     return _runtime
 
 
+def build_bot_context(settings: Settings, store: Any) -> Any:
+    """The support graph's context for these settings: LLM (if configured) and policy."""
+    from graphs.support.runtime import LLMConfig, build_context
+
+    llm = None
+    if settings.llm_base_url and settings.llm_model:
+        llm = LLMConfig(
+            base_url=settings.llm_base_url,
+            model=settings.llm_model,
+            api_key=settings.llm_api_key,
+            first_token_timeout=settings.llm_first_token_seconds,
+            total_timeout=settings.llm_total_seconds,
+            max_tokens=settings.llm_max_tokens,
+            temperature=settings.llm_temperature,
+            cooldown_seconds=settings.llm_cooldown_seconds,
+        )
+    return build_context(store, llm=llm, policy_path=settings.bot_policy_path or None)
+
+
 def _sources(result: Any) -> list[dict[str, Any]]:
     return [
         {"slug": s.slug, "title": s.title, "url": s.url, "score": round(s.score, 4)}
         for s in result.sources
     ]
+
+
+async def _turn_inputs(
+    s: AsyncSession, c: Conversation, m: Message
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, str]]]:
+    """What the graph needs besides the text: contact attributes, earlier conversations,
+    and what was said since the bot last spoke (a human's part, after a hand-back)."""
+    assert c.id is not None
+    contact: dict[str, Any] = {}
+    history: list[dict[str, Any]] = []
+    if c.contact_id is not None:
+        person = await s.get(Contact, c.contact_id)
+        contact = dict(person.attributes or {}) if person else {}
+        for earlier in await repo.earlier_for_contact(s, c.contact_id, c.id):
+            assert earlier.id is not None
+            first = await repo.first_visitor_message(s, earlier.id)
+            history.append(
+                {
+                    "started_at": earlier.created_at.isoformat(),
+                    "status": earlier.status.value,
+                    "first_message": first.text if first else "",
+                    "handoff_reason": (earlier.handoff or {}).get("reason"),
+                    "intent": earlier.intent,
+                }
+            )
+        history.reverse()  # oldest first
+    transcript: list[dict[str, str]] = []
+    for earlier_message in reversed(await repo.messages(s, c.id)):
+        if earlier_message.seq >= m.seq:
+            continue
+        if earlier_message.sender == Sender.bot:
+            break
+        if earlier_message.sender in (Sender.agent, Sender.visitor):
+            transcript.append(
+                {"role": earlier_message.sender.value, "content": earlier_message.text}
+            )
+    transcript.reverse()
+    # Visitor messages the bot answered are in the graph already; only a human's
+    # stretch (an agent spoke) is new to it.
+    if not any(item["role"] == "agent" for item in transcript):
+        transcript = []
+    return contact, history, transcript
 
 
 async def handle_job(job: BotJob) -> None:
@@ -65,6 +131,7 @@ async def handle_job(job: BotJob) -> None:
             return  # a human has it (or it is closed): the bot stays quiet
         text, conv_id = m.text, job.conversation_id
         target = Target(conv_id, c.site_id, c.session_id)
+        contact, history, transcript = await _turn_inputs(s, c, m)
 
     runtime = get_runtime()
     stream_id = f"bot-{job.id}"
@@ -83,6 +150,15 @@ async def handle_job(job: BotJob) -> None:
         )
         index += 1
 
+    async def on_retract() -> None:
+        nonlocal index
+        # A generated answer failed its grounding check after some of it was shown:
+        # clients clear the streaming bubble; the deltas that follow restart at 0.
+        await publish_ephemeral(
+            target, "bot.retract", {"conversation_id": conv_id, "stream_id": stream_id}
+        )
+        index = 0
+
     try:
         result = await run_turn(
             runtime.graph,
@@ -90,6 +166,12 @@ async def handle_job(job: BotJob) -> None:
             text=text,
             context=runtime.context,
             on_delta=on_delta,
+            on_retract=on_retract,
+            # A retried job replaces its visitor message in the graph, not adds it twice.
+            message_id=f"m-{job.message_id}",
+            transcript=transcript or None,
+            contact=contact,
+            history=history,
         )
     except Exception:
         # Never leave a visitor in silence: after the last retry, hand over to a human.

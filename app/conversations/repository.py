@@ -138,3 +138,30 @@ async def agent_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
         return {}
     rows = (await session.exec(select(Agent).where(col(Agent.id).in_(ids)))).all()
     return {a.id: a.name for a in rows if a.id is not None}
+
+
+async def earlier_for_contact(
+    session: AsyncSession, contact_id: int, before_id: int, limit: int = 3
+) -> Sequence[Conversation]:
+    """The contact's conversations before this one, newest first (the bot's memory)."""
+    return (
+        await session.exec(
+            select(Conversation)
+            .where(Conversation.contact_id == contact_id)
+            .where(col(Conversation.id) < before_id)
+            .order_by(col(Conversation.id).desc())
+            .limit(limit)
+        )
+    ).all()
+
+
+async def first_visitor_message(session: AsyncSession, conversation_id: int) -> Message | None:
+    """The first thing the visitor wrote in a conversation."""
+    return (
+        await session.exec(
+            select(Message)
+            .where(Message.conversation_id == conversation_id)
+            .where(Message.sender == "visitor")
+            .order_by(col(Message.seq))
+        )
+    ).first()

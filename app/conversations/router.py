@@ -73,6 +73,16 @@ async def assign(
     return (await service.summaries(session, [c]))[0]
 
 
+@router.post("/{conversation_id}/handback", response_model=ConversationSummary)
+async def handback(
+    conversation_id: int, agent: CurrentAgent, session: SessionDep
+) -> ConversationSummary:
+    """Hand the conversation back to the bot (it answers the visitor's next message)."""
+    c = await service.get_for_agent(session, conversation_id)
+    await service.handback(session, c, agent)
+    return (await service.summaries(session, [c]))[0]
+
+
 @router.post("/{conversation_id}/close", response_model=ConversationSummary)
 async def close(
     conversation_id: int, agent: CurrentAgent, session: SessionDep

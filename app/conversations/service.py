@@ -218,6 +218,29 @@ async def agent_message(
     )
 
 
+async def handback(session: AsyncSession, c: Conversation, agent: Agent) -> Conversation:
+    """Give the conversation back to the bot; it resumes on the visitor's next message."""
+    if c.status == Status.closed:
+        raise Conflict("The conversation is closed.")
+    if c.status == Status.bot:
+        return c
+    c.status = Status.bot
+    c.assignee_id = None
+    if c.handoff is not None:
+        # The handoff stays on record (reason, summary); when it ended is added.
+        c.handoff = {
+            **c.handoff,
+            "handed_back_at": utcnow().isoformat(),
+            "handed_back_by": agent.name,
+        }
+    session.add(c)
+    await add_message(
+        session, c, Sender.system, f"{agent.name} handed the conversation back to the bot."
+    )
+    await _status_event(session, c)
+    return c
+
+
 async def close(session: AsyncSession, c: Conversation, by: str) -> Conversation:
     """Close the conversation (by an agent or the visitor)."""
     if c.status == Status.closed:

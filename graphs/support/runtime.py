@@ -61,6 +61,7 @@ class TurnResult:
     grounding: float | None = None  # weakest sentence support of the generated answer
     department: str | None = None  # where the escalation should be routed
     retracted: bool = False  # streamed deltas were withdrawn before the final reply
+    phrase: str | None = None  # the fixed phrase replied with (refuse_injection, unhelpful...)
 
 
 async def run_turn(
@@ -178,6 +179,7 @@ def _result(state: Mapping[str, Any]) -> TurnResult:
         llm_fallback=state.get("llm_fallback"),
         grounding=state.get("grounding"),
         department=(escalation or {}).get("department") if escalation else None,
+        phrase=state.get("phrase"),
     )
 
 

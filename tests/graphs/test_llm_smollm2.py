@@ -153,7 +153,7 @@ async def test_the_real_server_streams_token_by_token(smollm2: str) -> None:
     )
 
 
-async def test_invented_price_is_rejected_and_replaced(
+async def test_made_up_answer_is_rejected_and_replaced(
     smollm2: str, support_context: SupportContext
 ) -> None:
     # Nothing in the knowledge base prices a "Trail 500"; retrieval still finds the
@@ -196,7 +196,7 @@ async def test_generated_answers_reach_the_visitor_only_when_grounded(
     )
     ctx = smollm2_context(support_context, smollm2, copying)
     outcomes = []
-    for question in ("do gift cards expire?", "How long does a refund take?"):
+    for question in ("How long does a refund take?", "do gift cards expire?"):
         started = time.perf_counter()
         result, deltas, retracts = await ask(ctx, question, thread=question)
         elapsed = time.perf_counter() - started
@@ -210,5 +210,7 @@ async def test_generated_answers_reach_the_visitor_only_when_grounded(
             assert result.reply == await extractive_reply(support_context, question)
             if retracts:
                 assert "".join(deltas[retracts[-1] :]) == result.reply
+        if result.answered_by == "llm":
+            break  # one accepted answer shows the path; the machine is slow
     print(f"\nSmolLM2 outcomes: {outcomes}")
     assert any(by == "llm" for _, by, _, _ in outcomes), outcomes
