@@ -33,6 +33,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from knowledge.chunking import chunk_markdown
 from knowledge.embeddings import DIM, Embedder, get_embedder
 from knowledge.ingest import DEMO_DIR, load_articles
 from knowledge.store import ArticleInput, KnowledgeStore, chunk_units
@@ -145,6 +146,11 @@ def bench_ingestion(embedder: Embedder, root: Path, *, copies: int) -> list[Row]
     """chunks/s through KnowledgeStore.upsert_articles, with and without sentence vectors."""
     rows = []
     articles = _demo_copies(copies)
+    tokens = statistics.mean(
+        len(embedder.tokenizer.encode(c.embed_text).ids)
+        for a in articles[: len(articles) // copies]
+        for c in chunk_markdown(a.title, a.body_markdown)
+    )
     for sentence_vectors in (False, True):
         store = KnowledgeStore(
             root / f"ingest-{sentence_vectors}",
@@ -161,7 +167,8 @@ def bench_ingestion(embedder: Embedder, root: Path, *, copies: int) -> list[Row]
         label = "with" if sentence_vectors else "without"
         rows.append(
             (
-                f"ingest demo KB ×{copies} ({embedded} chunks), {label} sentence vectors",
+                f"ingest demo KB ×{copies} ({embedded} chunks of ~{tokens:.0f} tokens), "
+                f"{label} sentence vectors",
                 f"{embedded / elapsed:.0f} chunks/s",
                 INGEST_BUDGET,
             )
