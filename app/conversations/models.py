@@ -73,6 +73,10 @@ class Message(SQLModel, table=True):
     sources: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSONType, nullable=False)
     )
+    # Buttons offered under a bot message; a click sends the label as the visitor's reply.
+    quick_replies: list[str] = Field(
+        default_factory=list, sa_column=Column(JSONType, nullable=False, server_default="[]")
+    )
     client_message_id: str | None = Field(default=None, max_length=64)
     stream_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

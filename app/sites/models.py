@@ -21,4 +21,8 @@ class Site(SQLModel, table=True):
         default_factory=list, sa_column=Column(JSONType, nullable=False)
     )
     theme: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    # None: always open. {"timezone", "days": {"mon": [["09:00", "17:30"]], ...}, "holidays"}.
+    business_hours: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSONType, nullable=True)
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
