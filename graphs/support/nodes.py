@@ -519,7 +519,10 @@ async def escalate(state: SupportState, runtime: Runtime[SupportContext]) -> dic
     intent = state.get("intent", "question")
     reason = state.get("escalate_reason") or "low_confidence"
     lang = state.get("lang", "en")
-    reply = ctx.phrases.get(_ESCALATION_PHRASES.get(reason, "handoff"), lang)
+    offline = bool(state.get("offline"))
+    # Out of hours nobody would pick the conversation up: promise a reply, not a person.
+    phrase = "handoff_offline" if offline else _ESCALATION_PHRASES.get(reason, "handoff")
+    reply = ctx.phrases.get(phrase, lang)
     messages = state.get("messages", [])
     visitor = _visitor_texts(messages)
     facts = extract_facts(visitor)
@@ -551,6 +554,7 @@ async def escalate(state: SupportState, runtime: Runtime[SupportContext]) -> dic
         sources=sources,
         question=state.get("query", ""),
         history=history,
+        offline=offline,
     )
     _emit(reply, ctx.stream_words)
     return {

@@ -60,6 +60,7 @@ class TurnResult:
     llm_fallback: str | None = None  # why a configured LLM did not answer: timeout, ungrounded...
     grounding: float | None = None  # weakest sentence support of the generated answer
     department: str | None = None  # where the escalation should be routed
+    offline: bool = False  # escalated out of business hours: show the offline form
     retracted: bool = False  # streamed deltas were withdrawn before the final reply
     phrase: str | None = None  # the fixed phrase replied with (refuse_injection, unhelpful...)
 
@@ -76,6 +77,7 @@ async def run_turn(
     contact: Mapping[str, Any] | None = None,
     history: Sequence[Mapping[str, Any]] | None = None,
     on_retract: Callable[[], Awaitable[None]] | None = None,
+    offline: bool | None = None,
 ) -> TurnResult:
     """Run one visitor message through the graph, streaming reply deltas to on_delta.
 
@@ -87,6 +89,9 @@ async def run_turn(
     contact's attributes (customer-type escalation rules, e.g. {"vip": True});
     ``history`` the contact's earlier conversations ({"started_at", "first_message" or
     "messages", "status", "handoff_reason", "summary"} items), shown in a handoff.
+
+    ``offline`` says the team is out of business hours: an escalation then tells the
+    visitor to leave a message (TurnResult.offline) instead of promising a person.
 
     A generated answer that fails its grounding check after some of it was streamed
     is withdrawn: ``on_retract`` is awaited, and the deltas that follow restart the
@@ -101,6 +106,8 @@ async def run_turn(
         known["contact"] = dict(contact)
     if history is not None:
         known["history"] = [dict(item) for item in history]
+    if offline is not None:
+        known["offline"] = offline
     payload: Any = {"messages": [message], **known}
     if graph.checkpointer is not None:
         snapshot = await graph.aget_state(config)
@@ -179,6 +186,7 @@ def _result(state: Mapping[str, Any]) -> TurnResult:
         llm_fallback=state.get("llm_fallback"),
         grounding=state.get("grounding"),
         department=(escalation or {}).get("department") if escalation else None,
+        offline=bool((escalation or {}).get("offline")),
         phrase=state.get("phrase"),
     )
 

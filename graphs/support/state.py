@@ -53,6 +53,7 @@ class Escalation(TypedDict, total=False):
     sources: list[SourceRef]
     question: str
     history: list[dict[str, Any]]  # the contact's earlier conversations (as given)
+    offline: bool  # out of business hours: the visitor gets the offline form, not a queue
 
 
 class InputState(TypedDict, total=False):
@@ -61,6 +62,9 @@ class InputState(TypedDict, total=False):
     messages: Annotated[list[AnyMessage], add_messages]
     contact: dict[str, Any]  # contact attributes (e.g. {"vip": true, "plan": "pro"})
     history: list[dict[str, Any]]  # the contact's earlier conversations
+    # Out of business hours (or nobody can take chats): escalations end in the
+    # offline form instead of a queue.
+    offline: bool
 
 
 class SupportState(InputState, total=False):
