@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -60,6 +61,9 @@ class Settings(BaseSettings):
     llm_temperature: float = 0.2
     # After an outage, a 429 or a time-out, skip the LLM this long (no retry storms).
     llm_cooldown_seconds: float = 30.0
+    # How to ask for JSON (intent classification): "json_schema" (OpenAI, vLLM, Ollama,
+    # llama.cpp's llama-server) or "json_object" (llama-cpp-python's server).
+    llm_structured_output: Literal["json_schema", "json_object"] = "json_schema"
     # Escalation policy and guardrails; empty means prompts/policy.yaml.
     bot_policy_path: str = ""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -44,6 +44,7 @@ class IntentMatch:
     runner_up: str | None
     margin: float  # winner score minus runner-up score
     by_pattern: bool = False  # decided by one of the intent's regex patterns
+    by_llm: bool = False  # decided by the LLM among the embedding's candidates
 
 
 class IntentClassifier:
@@ -143,9 +144,16 @@ class IntentClassifier:
 
     def classify(self, text: str) -> IntentMatch:
         """The most likely intent; the default intent when nothing is close enough."""
+        return self.classify_scored(text)[0]
+
+    def classify_scored(self, text: str) -> tuple[IntentMatch, dict[str, float]]:
+        """classify() and every intent's score (the LLM's candidates come from these)."""
         if not text.strip():
             default = self.intents[self.default_intent]
-            return IntentMatch(default.name, 0.0, default.action, default.department, "", None, 0.0)
+            match = IntentMatch(
+                default.name, 0.0, default.action, default.department, "", None, 0.0
+            )
+            return match, {}
         sims = self._similarities(text)
         scores = self._scores(sims)
         ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
@@ -165,7 +173,7 @@ class IntentClassifier:
             # Not clearly anything: treat as a general question and let retrieval decide.
             runner_up, second, best = best, score, self.default_intent
         intent = self.intents[best]
-        return IntentMatch(
+        match = IntentMatch(
             name=intent.name,
             confidence=max(0.0, min(1.0, score)),
             action=intent.action,
@@ -174,4 +182,22 @@ class IntentClassifier:
             runner_up=runner_up,
             margin=max(0.0, score - second),
             by_pattern=by_pattern,
+        )
+        return match, scores
+
+    def chosen(self, name: str, scores: dict[str, float], fallback: IntentMatch) -> IntentMatch:
+        """The match for an intent another judge (the LLM) chose among the candidates."""
+        if name == fallback.name:
+            return replace(fallback, by_llm=True)
+        intent = self.intents[name]
+        score = scores.get(name, 0.0)
+        return IntentMatch(
+            name=intent.name,
+            confidence=max(0.0, min(1.0, score)),
+            action=intent.action,
+            department=intent.department,
+            nearest_example="",
+            runner_up=fallback.name,
+            margin=max(0.0, score - scores.get(fallback.name, 0.0)),
+            by_llm=True,
         )

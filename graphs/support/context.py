@@ -79,6 +79,17 @@ class SupportContext:
     llm_prompts: LLMPrompts | None = None
     llm_passages: int = 3  # retrieved chunks given to the model
     grounding_threshold: float = DEFAULT_GROUNDING_THRESHOLD
+    # With an LLM, messages the embedding classifier is unsure about (below this
+    # confidence, or this close to the runner-up) are classified by the LLM among the
+    # top candidates; a regex pattern (explicit human request) always decides alone.
+    llm_intents: bool = True
+    llm_intent_fast_confidence: float = 0.75
+    llm_intent_fast_margin: float = 0.08
+    llm_intent_candidates: int = 8
+    llm_intent_timeout: float = 6.0
+    # With an LLM, the agent's handoff summary opens with a note it wrote (checked).
+    llm_summary: bool = True
+    llm_summary_timeout: float = 20.0
 
 
 def build_context(
@@ -162,5 +173,8 @@ def llm_config_from_env() -> LLMConfig | None:
     if not base_url or not model:
         return None
     return LLMConfig(
-        base_url=base_url, model=model, api_key=os.environ.get("PARLEY_LLM_API_KEY", "")
+        base_url=base_url,
+        model=model,
+        api_key=os.environ.get("PARLEY_LLM_API_KEY", ""),
+        structured_output=os.environ.get("PARLEY_LLM_STRUCTURED_OUTPUT", "json_schema"),
     )

@@ -81,12 +81,18 @@ def build_summary(
     history: Sequence[Mapping[str, Any]] = (),
     bot_answers: Sequence[str] = (),
     max_quote: int = 300,
+    note: str | None = None,
 ) -> str:
-    """Plain-text handoff summary so the agent never asks the visitor to repeat themselves."""
-    lines = [
+    """Plain-text handoff summary so the agent never asks the visitor to repeat themselves.
+
+    ``note`` (an LLM-written, checked note) opens the summary; the extractive lines
+    follow, so the facts are there even when the note leaves one out.
+    """
+    lines = [note.strip()] if note else []
+    lines.append(
         f"Escalated: {reason.replace('_', ' ')} (intent {intent}, confidence {confidence:.2f},"
         f" language {lang})."
-    ]
+    )
     if visitor_messages:
         last = visitor_messages[-1].strip()
         lines.append(f'Visitor\'s last message: "{last[:max_quote]}"')

@@ -42,6 +42,11 @@ class LLMPrompts:
     earlier: str
     passage: str
     languages: Mapping[str, str]
+    intent_system: str = ""
+    intent_user: str = ""
+    intent_earlier: str = ""
+    summary_system: str = ""
+    summary_user: str = ""
 
     @classmethod
     def from_yaml(cls, path: str | Path | None = None) -> LLMPrompts:
@@ -55,6 +60,11 @@ class LLMPrompts:
             earlier=str(data.get("earlier", "")),
             passage=str(data.get("passage", "[{n}] {title}: {text}")),
             languages={str(k): str(v) for k, v in (data.get("languages") or {}).items()},
+            intent_system=str(data.get("intent_system", "")).strip(),
+            intent_user=str(data.get("intent_user", "")),
+            intent_earlier=str(data.get("intent_earlier", "")),
+            summary_system=str(data.get("summary_system", "")).strip(),
+            summary_user=str(data.get("summary_user", "")),
         )
 
     def system_message(self, company: str, lang: str) -> str:
@@ -88,6 +98,11 @@ class LLMPrompts:
             {"role": "system", "content": self.system_message(company, lang)},
             {"role": "user", "content": user},
         ]
+
+
+def fence(text: str) -> str:
+    """Visitor text made safe to put between our <<< >>> markers."""
+    return _fence(text)
 
 
 def _fence(text: str) -> str:

@@ -12,6 +12,7 @@ the client stays closed for a cool-down and turns answer extractively meanwhile.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncGenerator, Mapping, Sequence
@@ -43,6 +44,10 @@ class LLMConfig:
     # for this long: the next visitors get extractive answers at once.
     cooldown_seconds: float = 30.0
     seed: int | None = 0
+    # How the server wants a JSON schema: OpenAI's {"type": "json_schema", ...} (OpenAI,
+    # vLLM, Ollama, llama-server) or {"type": "json_object", "schema": ...}
+    # (llama-cpp-python's server, which rejects the former).
+    structured_output: str = "json_schema"
 
 
 class LLMUnavailable(Exception):
@@ -84,8 +89,35 @@ class ChatLLM:
         """Forget a past failure (tests, or an operator who fixed the endpoint)."""
         self._closed_until = 0.0
 
-    async def stream(self, messages: Sequence[Mapping[str, str]]) -> AsyncGenerator[str, None]:
-        """Yield the answer's text deltas; raise LLMUnavailable on any failure or time-out."""
+    async def complete(
+        self,
+        messages: Sequence[Mapping[str, str]],
+        *,
+        json_schema: Mapping[str, Any] | None = None,
+        max_tokens: int | None = None,
+    ) -> str:
+        """The whole reply as one string (structured output when json_schema is given)."""
+        parts: list[str] = []
+        async with contextlib.aclosing(
+            self.stream(messages, json_schema=json_schema, max_tokens=max_tokens)
+        ) as deltas:
+            async for delta in deltas:
+                parts.append(delta)
+        return "".join(parts)
+
+    async def stream(
+        self,
+        messages: Sequence[Mapping[str, str]],
+        *,
+        json_schema: Mapping[str, Any] | None = None,
+        max_tokens: int | None = None,
+    ) -> AsyncGenerator[str, None]:
+        """Yield the answer's text deltas; raise LLMUnavailable on any failure or time-out.
+
+        With ``json_schema`` the server is asked for structured output (OpenAI's
+        ``response_format`` of type ``json_schema``, which vLLM, Ollama and llama.cpp's
+        servers also constrain decoding to); callers still validate what comes back.
+        """
         if not self.available:
             raise LLMUnavailable("cooldown")
         cfg = self.config
@@ -109,7 +141,8 @@ class ChatLLM:
                     model=cfg.model,
                     messages=cast(Any, [dict(m) for m in messages]),
                     stream=True,
-                    max_tokens=cfg.max_tokens,
+                    max_tokens=max_tokens or cfg.max_tokens,
+                    response_format=_response_format(json_schema, cfg.structured_output),
                     temperature=cfg.temperature,
                     seed=cfg.seed if cfg.seed is not None else openai.omit,
                 ),
@@ -157,6 +190,17 @@ class ChatLLM:
                         await close()
                     except Exception:  # closing a broken stream may fail too
                         log.debug("closing the LLM stream failed", exc_info=True)
+
+
+def _response_format(schema: Mapping[str, Any] | None, style: str) -> Any:
+    if schema is None:
+        return openai.omit
+    if style == "json_object":
+        return {"type": "json_object", "schema": dict(schema)}
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": "reply", "strict": True, "schema": dict(schema)},
+    }
 
 
 def _retry_after(response: Any) -> float | None:

@@ -28,6 +28,7 @@ from graphs.support.grounding import Grounder
 from graphs.support.language import stopwords
 from graphs.support.passages import select_passage, stream_pieces
 from graphs.support.state import Clarification, Escalation, Pick, SourceRef, SupportState
+from graphs.support.tasks import classify_intent, handoff_note
 from knowledge.store import Hit, SentenceSet, chunk_units
 
 __all__ = [
@@ -290,18 +291,41 @@ async def detect_intent(state: SupportState, runtime: Runtime[SupportContext]) -
     query = state.get("query", "")
     if state.get("clarified"):
         # A quick-reply click is an article title, not something to classify.
-        return {"intent": "question", "confidence": 1.0, "action": "answer"}
+        return {"intent": "question", "confidence": 1.0, "action": "answer", "intent_by": "pattern"}
 
-    def work() -> tuple[Any, str]:
-        return (
-            ctx.classifier.classify(query),
-            ctx.language.detect(query, previous=state.get("lang")),
+    def work() -> tuple[Any, dict[str, float], str]:
+        match, scores = ctx.classifier.classify_scored(query)
+        return match, scores, ctx.language.detect(query, previous=state.get("lang"))
+
+    match, scores, lang = await asyncio.to_thread(work)
+    sure = match.confidence >= ctx.llm_intent_fast_confidence and (
+        match.margin >= ctx.llm_intent_fast_margin
+    )
+    if (
+        ctx.llm is not None
+        and ctx.llm_prompts is not None
+        and ctx.llm_intents
+        and not match.by_pattern
+        and not sure
+    ):
+        earlier = _visitor_texts(state.get("messages", []))[:-1]
+        match = await classify_intent(
+            ctx.llm,
+            ctx.llm_prompts,
+            ctx.classifier,
+            query,
+            match,
+            scores,
+            company=ctx.phrases.company,
+            previous=earlier[-1] if earlier else None,
+            candidates=ctx.llm_intent_candidates,
+            wait_seconds=ctx.llm_intent_timeout,
         )
-
-    match, lang = await asyncio.to_thread(work)
+    by = "pattern" if match.by_pattern else "llm" if match.by_llm else "embedding"
     return {
         "intent": match.name,
         "confidence": round(match.confidence, 4),
+        "intent_by": by,
         "action": match.action,
         "department": match.department,
         "lang": lang,
@@ -533,6 +557,19 @@ async def escalate(state: SupportState, runtime: Runtime[SupportContext]) -> dic
         hits = state.get("hits") or []
         confidence = round(float(hits[0]["score"]), 4) if hits else 0.0
     history = list(state.get("history") or [])
+    # The visitor hears at once that a person is coming; the note for the agent follows.
+    _emit(reply, ctx.stream_words)
+    note = None
+    if ctx.llm is not None and ctx.llm_prompts is not None and ctx.llm_summary:
+        note = await handoff_note(
+            ctx.llm,
+            ctx.llm_prompts,
+            company=ctx.phrases.company,
+            reason=reason,
+            transcript=_transcript(messages, ctx),
+            embedder=ctx.store.embedder,
+            wait_seconds=ctx.llm_summary_timeout,
+        )
     escalation = Escalation(
         reason=reason,
         intent=intent,
@@ -549,14 +586,15 @@ async def escalate(state: SupportState, runtime: Runtime[SupportContext]) -> dic
             sources=[dict(s) for s in sources],
             history=history,
             bot_answers=[t for t in _bot_texts(messages[:-1]) if t not in ctx.phrases.all_texts()],
+            note=note,
         ),
+        summary_by="llm" if note else "extractive",
         facts=facts,
         sources=sources,
         question=state.get("query", ""),
         history=history,
         offline=offline,
     )
-    _emit(reply, ctx.stream_words)
     return {
         "messages": [AIMessage(content=reply)],
         "reply": reply,
@@ -564,6 +602,18 @@ async def escalate(state: SupportState, runtime: Runtime[SupportContext]) -> dic
         "answered_last": False,
         "answered_by": "handoff",
     }
+
+
+def _transcript(messages: Sequence[AnyMessage], ctx: SupportContext) -> list[tuple[str, str]]:
+    """The conversation for the handoff note: who said what, fixed bot phrases left out."""
+    fixed = ctx.phrases.all_texts()
+    out: list[tuple[str, str]] = []
+    for m in messages:
+        if isinstance(m, HumanMessage):
+            out.append(("Visitor", _text(m)))
+        elif isinstance(m, AIMessage) and _text(m) not in fixed:
+            out.append(("Agent" if m.name == "agent" else "Bot", _text(m)))
+    return out
 
 
 async def handoff(state: SupportState) -> dict[str, Any]:

@@ -60,6 +60,8 @@ class TurnResult:
     llm_fallback: str | None = None  # why a configured LLM did not answer: timeout, ungrounded...
     grounding: float | None = None  # weakest sentence support of the generated answer
     department: str | None = None  # where the escalation should be routed
+    intent_by: str = ""  # pattern | embedding | llm: who decided the intent
+    summary_by: str | None = None  # llm | extractive: who wrote the handoff summary
     offline: bool = False  # escalated out of business hours: show the offline form
     retracted: bool = False  # streamed deltas were withdrawn before the final reply
     phrase: str | None = None  # the fixed phrase replied with (refuse_injection, unhelpful...)
@@ -187,6 +189,8 @@ def _result(state: Mapping[str, Any]) -> TurnResult:
         grounding=state.get("grounding"),
         department=(escalation or {}).get("department") if escalation else None,
         offline=bool((escalation or {}).get("offline")),
+        intent_by=str(state.get("intent_by") or ""),
+        summary_by=(escalation or {}).get("summary_by") if escalation else None,
         phrase=state.get("phrase"),
     )
 

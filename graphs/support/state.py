@@ -49,6 +49,7 @@ class Escalation(TypedDict, total=False):
     lang: str
     department: str
     summary: str
+    summary_by: str  # llm | extractive
     facts: dict[str, list[str]]
     sources: list[SourceRef]
     question: str
@@ -75,6 +76,7 @@ class SupportState(InputState, total=False):
     search_query: str  # what retrieval searched for (follow-ups add the previous topic)
     intent: str
     confidence: float
+    intent_by: str  # pattern | embedding | llm
     action: str  # answer | escalate | smalltalk
     department: str
     lang: str

@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -26,6 +27,8 @@ class ScriptedLLM:
     stall: bool = False  # accept the connection and never answer
     requests: list[dict[str, object]] = field(default_factory=list)
     port: int = 0
+    # Per-request tokens (e.g. JSON for a structured-output request); None: `tokens`.
+    respond: Callable[[dict[str, Any]], Sequence[str] | None] | None = None
 
     @property
     def base_url(self) -> str:
@@ -39,7 +42,12 @@ class ScriptedLLM:
                 if line.lower().startswith("content-length:"):
                     length = int(line.split(":", 1)[1])
             body = await reader.readexactly(length) if length else b""
-            self.requests.append(json.loads(body or b"{}"))
+            request = json.loads(body or b"{}")
+            self.requests.append(request)
+            tokens = self.tokens
+            if self.respond is not None:
+                chosen = self.respond(request)
+                tokens = self.tokens if chosen is None else chosen
             if self.stall:
                 await asyncio.sleep(3600)
                 return
@@ -58,7 +66,7 @@ class ScriptedLLM:
                 b"Cache-Control: no-cache\r\nConnection: close\r\n\r\n"
             )
             await writer.drain()
-            for i, token in enumerate(self.tokens):
+            for i, token in enumerate(tokens):
                 if self.delay:
                     await asyncio.sleep(self.delay)
                 chunk = {

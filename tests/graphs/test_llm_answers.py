@@ -27,11 +27,20 @@ GROUNDED = (
 )
 
 
-def llm_context(base: SupportContext, base_url: str, **config: Any) -> SupportContext:
-    """The demo context with an LLM at base_url."""
+def llm_context(
+    base: SupportContext, base_url: str, *, tasks: bool = False, **config: Any
+) -> SupportContext:
+    """The demo context with an LLM at base_url answering questions; with ``tasks`` it
+    also classifies unsure intents and writes handoff notes (test_llm_tasks.py)."""
     options: dict[str, Any] = {"first_token_timeout": 5.0, "total_timeout": 10.0} | config
     llm = ChatLLM(LLMConfig(base_url=base_url, model="test", **options))
-    return replace(base, llm=llm, llm_prompts=LLMPrompts.from_yaml())
+    return replace(
+        base,
+        llm=llm,
+        llm_prompts=LLMPrompts.from_yaml(),
+        llm_intents=tasks,
+        llm_summary=tasks,
+    )
 
 
 async def ask(
