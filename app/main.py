@@ -25,6 +25,7 @@ from app.evals.router import router as evals_router
 from app.events.bus import make_bus, set_bus
 from app.gaps.router import router as gaps_router
 from app.middleware import RateLimitMiddleware, SecurityHeadersMiddleware, SiteCORSMiddleware
+from app.sites.router import router as sites_router
 from app.visitors.router import router as widget_router
 
 log = logging.getLogger("parley")
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(widget_router)
     app.include_router(agents_router)
     app.include_router(conversations_router)
+    app.include_router(sites_router)
     app.include_router(gaps_router)
     app.include_router(kb_router)
     app.include_router(evals_router)

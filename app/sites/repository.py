@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.sites.models import Site
@@ -24,3 +24,8 @@ async def all_origins(session: AsyncSession) -> set[str]:
     for site in (await session.exec(select(Site))).all():
         origins.update(site.allowed_origins)
     return origins
+
+
+async def all_sites(session: AsyncSession) -> list[Site]:
+    """Every site, oldest first."""
+    return list((await session.exec(select(Site).order_by(col(Site.id)))).all())

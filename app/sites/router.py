@@ -1,0 +1,53 @@
+"""Console endpoints for sites: the list, and business hours.
+
+Any signed-in agent may read them; changing hours needs a support lead or an admin.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from app.agents.models import Agent, Role
+from app.db import SessionDep
+from app.deps import CurrentAgent, current_agent
+from app.errors import Forbidden
+from app.sites import repository as repo
+from app.sites import service
+from app.sites.schemas import BusinessHoursIn, BusinessHoursOut, SiteSummary
+
+router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
+
+
+async def _site_admin(agent: Annotated[Agent, Depends(current_agent)]) -> Agent:
+    if agent.role not in (Role.lead, Role.admin):
+        raise Forbidden("Only support leads and admins can change business hours.")
+    return agent
+
+
+SiteAdmin = Annotated[Agent, Depends(_site_admin)]
+
+
+@router.get("", response_model=list[SiteSummary])
+async def list_sites(agent: CurrentAgent, session: SessionDep) -> list[SiteSummary]:
+    """Every site the console manages."""
+    return [SiteSummary.of(s) for s in await repo.all_sites(session)]
+
+
+@router.get("/{site_id}/business-hours", response_model=BusinessHoursOut)
+async def get_business_hours(
+    site_id: int, agent: CurrentAgent, session: SessionDep
+) -> BusinessHoursOut:
+    """The site's business hours (null: always open) and whether the team is in now."""
+    return service.hours_out(await service.get(session, site_id))
+
+
+@router.put("/{site_id}/business-hours", response_model=BusinessHoursOut)
+async def set_business_hours(
+    site_id: int, body: BusinessHoursIn, lead: SiteAdmin, session: SessionDep
+) -> BusinessHoursOut:
+    """Replace the site's business hours; null makes it always open."""
+    site = await service.get(session, site_id)
+    await service.set_business_hours(session, site, body.business_hours)
+    return service.hours_out(site)
