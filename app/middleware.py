@@ -81,6 +81,7 @@ RULES: list[tuple[str, str, str]] = [
     ("POST", "/api/v1/auth/login", "10/minute"),
     ("POST", "/api/v1/widget/session", "60/minute"),
     ("POST", "/api/v1/widget/messages", "30/minute"),
+    ("POST", "/api/v1/widget/offline-message", "10/minute"),
     ("POST", "/api/v1/widget/", "120/minute"),
     ("GET", "/api/v1/widget/", "120/minute"),
 ]

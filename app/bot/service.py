@@ -15,6 +15,8 @@ from app.conversations import repository as repo
 from app.conversations import service as conversations
 from app.conversations.models import Conversation, Message, Sender, Status
 from app.events.service import publish_ephemeral, unit_of_work
+from app.sites import service as sites
+from app.sites.models import Site
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +134,9 @@ async def handle_job(job: BotJob) -> None:
         text, conv_id = m.text, job.conversation_id
         target = Target(conv_id, c.site_id, c.session_id)
         contact, history, transcript = await _turn_inputs(s, c, m)
+        # Out of business hours an escalation offers the offline form, not a queue.
+        site = await s.get(Site, c.site_id)
+        offline = site is not None and sites.is_offline(site)
 
     runtime = get_runtime()
     stream_id = f"bot-{job.id}"
@@ -172,6 +177,7 @@ async def handle_job(job: BotJob) -> None:
             transcript=transcript or None,
             contact=contact,
             history=history,
+            offline=offline,
         )
     except Exception:
         # Never leave a visitor in silence: after the last retry, hand over to a human.
@@ -181,7 +187,7 @@ async def handle_job(job: BotJob) -> None:
         async with unit_of_work() as s:
             c = await s.get(Conversation, conv_id)
             if c is not None and c.status == Status.bot:
-                await conversations.escalate(s, c, reason="bot_error")
+                await conversations.escalate(s, c, reason="bot_error", offline=offline)
         return
 
     async with unit_of_work() as s:
@@ -198,6 +204,9 @@ async def handle_job(job: BotJob) -> None:
             intent=result.intent,
             confidence=result.confidence,
             lang=result.lang,
+            # Stored with the message so a reload or another tab shows the same buttons;
+            # an escalation offers none (a person is on the way).
+            quick_replies=[] if result.escalated else list(result.quick_replies),
         )
         if result.escalated:
             await conversations.escalate(
@@ -208,4 +217,6 @@ async def handle_job(job: BotJob) -> None:
                 confidence=result.confidence,
                 summary=result.summary,
                 sources=sources,
+                offline=result.offline,
+                department=result.department,
             )

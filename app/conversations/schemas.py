@@ -62,6 +62,10 @@ class VisitorConversationOut(BaseModel):
     assignee_name: str | None
     created_at: datetime
     last_seq: int
+    # Escalated out of business hours: the widget shows the offline form (status queued).
+    offline: bool = False
+    # The email left with the offline message (None until the form is sent).
+    offline_email: str | None = None
 
 
 class AgentRef(BaseModel):
@@ -85,6 +89,9 @@ class ConversationSummary(BaseModel):
     handoff_reason: str | None
     created_at: datetime
     updated_at: datetime
+    # An offline message: left out of business hours, to answer when the team is back.
+    offline: bool = False
+    offline_email: str | None = None  # typed by the visitor, unverified
 
 
 class PageViewOut(BaseModel):
@@ -142,10 +149,13 @@ class TypingIn(BaseModel):
 def visitor_view(c: Conversation, assignee_name: str | None) -> VisitorConversationOut:
     """The visitor-safe view of a conversation."""
     assert c.id is not None
+    handoff = c.handoff or {}
     return VisitorConversationOut(
         id=c.id,
         status=c.status.value if hasattr(c.status, "value") else str(c.status),
         assignee_name=assignee_name,
         created_at=c.created_at,
         last_seq=c.last_seq,
+        offline=bool(handoff.get("offline")),
+        offline_email=handoff.get("email"),
     )

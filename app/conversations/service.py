@@ -165,8 +165,13 @@ async def escalate(
     confidence: float | None = None,
     summary: str | None = None,
     sources: list[dict[str, Any]] | None = None,
+    offline: bool = False,
 ) -> Conversation:
-    """Hand the conversation to the human queue, recording why and what the bot knew."""
+    """Hand the conversation to the human queue, recording why and what the bot knew.
+
+    ``offline``: out of business hours nobody is coming soon; the conversation waits as
+    an offline message (handoff["offline"]) and the widget shows the offline form.
+    """
     if c.status in (Status.queued, Status.assigned):
         return c
     if c.status == Status.closed:
@@ -181,6 +186,7 @@ async def escalate(
         "summary": summary,
         "sources": sources or [],
         "at": utcnow().isoformat(),
+        "offline": offline,
     }
     session.add(c)
     await _status_event(session, c)
@@ -290,6 +296,8 @@ async def summaries(session: AsyncSession, rows: list[Conversation]) -> list[Con
                 handoff_reason=(c.handoff or {}).get("reason"),
                 created_at=c.created_at,
                 updated_at=c.updated_at,
+                offline=bool((c.handoff or {}).get("offline")),
+                offline_email=(c.handoff or {}).get("email"),
             )
         )
     return out

@@ -6,6 +6,7 @@ from fastapi import APIRouter, BackgroundTasks, Request, Response, status
 
 from app.bot.worker import wake_bot
 from app.config import get_settings
+from app.conversations import offline
 from app.conversations import repository as conv_repo
 from app.conversations import service as conversations
 from app.conversations.schemas import MessageOut, TypingIn, visitor_view
@@ -14,9 +15,11 @@ from app.deps import CurrentVisitor
 from app.events.service import publish_ephemeral
 from app.events.sse import parse_last_event_id, sse_response, visitor_events
 from app.security import visitor_token
+from app.sites import service as sites
 from app.visitors import service
 from app.visitors.schemas import (
     ConversationOut,
+    OfflineMessageIn,
     PageIn,
     SentOut,
     SessionIn,
@@ -46,12 +49,13 @@ async def start_session(body: SessionIn, request: Request, session: SessionDep) 
     vs, site = await service.start_or_resume(session, request, body.site_key, body.context)
     assert site.id is not None
     conv = await _conversation_out(session, vs.id)
+    open_now, next_opening = sites.availability(site)
     return SessionOut(
         token=visitor_token(vs.id, site.id),
         session_id=vs.id,
         conversation=conv.conversation,
         messages=conv.messages,
-        site=site_out(site.name, site.theme),
+        site=site_out(site.name, site.theme, open_now=open_now, next_opening=next_opening),
     )
 
 
@@ -91,12 +95,35 @@ async def page_view(body: PageIn, visitor: CurrentVisitor, session: SessionDep) 
 
 @router.post("/handoff", response_model=ConversationOut)
 async def request_human(visitor: CurrentVisitor, session: SessionDep) -> ConversationOut:
-    """The visitor pressed "talk to a human"."""
+    """The visitor pressed "talk to a human" (out of business hours: the offline form)."""
     c = await conv_repo.open_for_session(session, visitor.session.id)
     if c is None:
         c = await conversations.start(session, visitor.session)
-    await conversations.escalate(session, c, reason="visitor_requested", intent="human_request")
+    await conversations.escalate(
+        session,
+        c,
+        reason="visitor_requested",
+        intent="human_request",
+        offline=sites.is_offline(visitor.site),
+    )
     return await _conversation_out(session, visitor.session.id)
+
+
+@router.post("/offline-message", response_model=SentOut, status_code=status.HTTP_201_CREATED)
+async def offline_message(
+    body: OfflineMessageIn, visitor: CurrentVisitor, session: SessionDep, response: Response
+) -> SentOut:
+    """Leave an email and a message for the team (the offline form); idempotent by client id.
+
+    The email stays on this conversation, unverified: it never links to a contact.
+    """
+    m, c, created = await offline.leave_message(
+        session, visitor.session, body.client_message_id, body.email, body.text
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    name = await conversations._assignee_name(session, c)
+    return SentOut(message=MessageOut.of(m), conversation=visitor_view(c, name))
 
 
 @router.post("/typing", status_code=status.HTTP_204_NO_CONTENT)

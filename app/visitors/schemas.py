@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
-from app.conversations.schemas import MessageIn, MessageOut, VisitorConversationOut
+from app.conversations.schemas import (
+    MAX_TEXT,
+    MessageIn,
+    MessageOut,
+    VisitorConversationOut,
+    _clean_text,
+)
 from app.visitors.context import ContextIn
 
 
@@ -25,6 +33,11 @@ class SiteOut(BaseModel):
     color: str
     position: str
     launcher_label: str
+    # Business hours: whether the team is in, and when it is back (null when open or
+    # when no opening is ahead). Out of hours the bot still answers; a handoff leads to
+    # the offline form.
+    open_now: bool = True
+    next_opening: datetime | None = None
 
 
 class SessionOut(BaseModel):
@@ -57,6 +70,32 @@ class VisitorMessageIn(MessageIn):
     page: PageIn | None = None
 
 
+# Pragmatic, not RFC 5322: one @, no spaces or list/quote characters, a dotted domain.
+_LOCAL = r"[^\x00-\x1f\x7f\s@<>()\[\],;:\\\"]"  # a character of the part before the @
+_LABEL = r"[^\x00-\x1f\x7f\s@<>()\[\],;:\\\".]"  # a character of a domain label
+_EMAIL = re.compile(rf"^{_LOCAL}+@{_LABEL}+(?:\.{_LABEL}+)+$")
+
+
+class OfflineMessageIn(BaseModel):
+    """The offline form: an email to reply to and a message."""
+
+    client_message_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    email: str = Field(max_length=254)
+    text: str = Field(max_length=MAX_TEXT)
+
+    _text = field_validator("text")(_clean_text)
+
+    @field_validator("email")
+    @classmethod
+    def _valid_email(cls, v: str) -> str:
+        v = v.strip()
+        if not v:
+            raise ValueError("Enter an email address so the team can reply.")
+        if not _EMAIL.match(v):
+            raise ValueError("That email address does not look right (name@example.com).")
+        return v
+
+
 class SentOut(BaseModel):
     """The stored message and the conversation it belongs to."""
 
@@ -64,9 +103,17 @@ class SentOut(BaseModel):
     conversation: VisitorConversationOut
 
 
-def site_out(name: str, theme: dict[str, Any]) -> SiteOut:
-    """The site's widget theme with defaults."""
+def site_out(
+    name: str,
+    theme: dict[str, Any],
+    *,
+    open_now: bool = True,
+    next_opening: datetime | None = None,
+) -> SiteOut:
+    """The site's widget theme with defaults, and whether the team is in."""
     return SiteOut(
+        open_now=open_now,
+        next_opening=next_opening,
         name=name,
         greeting=theme.get("greeting", "Hi! Ask us anything — we usually answer right away."),
         color=theme.get("color", "#4f46e5"),
