@@ -265,6 +265,109 @@ def run(
     )
 
 
+@eval_app.command("calibrate")
+def calibrate_cmd(
+    suites: SuitesArg,
+    kb: Annotated[
+        Path | None,
+        typer.Option(help="Directory of articles (default: the suite's kb, else the store)."),
+    ] = None,
+    intents: Annotated[
+        Path | None, typer.Option(help="Intents YAML to use instead of prompts/intents.yaml.")
+    ] = None,
+    low: Annotated[float, typer.Option(min=0.0, max=1.0, help="Lowest threshold tried.")] = 0.26,
+    high: Annotated[float, typer.Option(min=0.0, max=1.0, help="Highest threshold tried.")] = 0.46,
+    step: Annotated[float, typer.Option(min=0.005, max=0.5, help="Step between tries.")] = 0.02,
+    apply: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the best threshold into this policy file (e.g. prompts/policy.yaml)."
+        ),
+    ] = None,
+    objective: Annotated[
+        str,
+        typer.Option(
+            help="What 'best' means: pass_rate (cases fully right), outcome_accuracy, or "
+            "balanced (mean of answered-when-answerable and declined-when-out-of-scope)."
+        ),
+    ] = "pass_rate",
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(help="Where built knowledge bases are kept (default: DATA_DIR/eval-cache)."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Find the answer threshold (answer vs. admit-and-escalate) that scores best on a suite."""
+    from rich.table import Table
+
+    from app.config import get_settings
+    from evals.calibrate import OBJECTIVES, apply_threshold, best_row, calibrate, default_grid
+    from evals.runner import RunConfig
+
+    if high < low:
+        raise _fail_input("--high must not be below --low")
+    if objective not in OBJECTIVES:
+        raise _fail_input(f"--objective must be one of {', '.join(OBJECTIVES)}")
+    suite = _load(suites)
+    for path, what in ((kb, "--kb"), (intents, "--intents"), (apply, "--apply")):
+        if path is not None and not path.exists():
+            raise _fail_input(f"{what} {path}: no such file or directory")
+    grid = default_grid(low, high, step)
+    config = RunConfig(
+        kb=kb, intents=intents, cache_dir=cache_dir or get_settings().data_dir / "eval-cache"
+    )
+    bar = Progress(
+        TextColumn("[bold]calibrate[/bold] {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    task = bar.add_task("preparing", total=len(grid))
+    seen = 0
+
+    def next_threshold(value: float) -> None:
+        nonlocal seen
+        if seen:
+            bar.advance(task)
+        seen += 1
+        bar.update(task, description=f"threshold {value:.2f}")
+
+    try:
+        with bar:
+            rows = asyncio.run(calibrate(suite, config, grid, on_threshold=next_threshold))
+    except (SuiteError, FileNotFoundError, RuntimeError) as exc:
+        raise _fail_input(str(exc)) from None
+    best = best_row(rows, objective)
+    if as_json:
+        out.print_json(json.dumps({"best": best.as_dict(), "rows": [r.as_dict() for r in rows]}))
+    else:
+        table = Table(title=f"{suite.name}: answer threshold sweep")
+        for col in ("threshold", "outcome acc", "passed", "answered", "OOS prec", "OOS rec",
+                    "conversations"):  # fmt: skip
+            table.add_column(col, justify="right")
+        for r in rows:
+            mark = " ◀ best" if r is best else ""
+            table.add_row(
+                f"{r.threshold:.2f}{mark}",
+                *(f"{v:.1%}" for v in (r.outcome_accuracy, r.pass_rate, r.answered,
+                                       r.oos_precision, r.oos_recall, r.conversations)),
+            )  # fmt: skip
+        out.print(table)
+        out.print(
+            f"Best: {best.threshold:.2f} by {objective} ({OBJECTIVES[objective](best):.1%}); "
+            "ties go to the higher threshold: a confident wrong answer costs more than an "
+            "escalation."
+        )
+    if apply is not None:
+        try:
+            apply_threshold(apply, best.threshold)
+        except ValueError as exc:
+            raise _fail_input(str(exc)) from None
+        err.print(f"Wrote answer_threshold: {best.threshold:g} to {apply}")
+
+
 @eval_app.command("validate")
 def validate(suites: SuitesArg) -> None:
     """Check suite files without running them (exit 2 naming the file and line of a problem)."""

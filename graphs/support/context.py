@@ -25,15 +25,10 @@ __all__ = [
     "llm_config_from_env",
 ]
 
-# Minimum retrieval score (1 - cosine distance of the best chunk) to answer.
-# Calibrated on the Northwind demo KB with all-MiniLM-L6-v2 (45 in-scope questions
-# phrased like visitors, 25 out-of-scope ones): the lowest in-scope top score was
-# 0.397 ("what's your phone number"), the highest out-of-scope ones 0.335 ("how do
-# I file my taxes") and 0.331 ("do you sell skateboards"), except "is it going to
-# snow in Denver" (0.466, which matches the Denver showroom article). 0.36 sits in
-# the gap, slightly towards answering: a wrong escalation costs an agent minute, a
-# confident off-topic passage costs trust. Re-calibrate for another KB
-# (`parley eval` reports out-of-scope detection).
+# Minimum retrieval score (1 - cosine distance of the best chunk) to answer. The value
+# in use comes from prompts/policy.yaml (low_confidence.answer_threshold), calibrated on
+# the eval suite with `parley eval calibrate` and recorded there with its figures; this
+# default applies only to a policy file without one.
 DEFAULT_ANSWER_THRESHOLD = 0.36
 
 

@@ -161,7 +161,7 @@ def test_articles_must_exist_in_the_knowledge_base(eval_cache: Path, tmp_path: P
     assert f"{suite}:1: article 'refund-policy' is not in the knowledge base" in result.stderr
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["validate"], ["compare"]])
+@pytest.mark.parametrize("command", [[], ["run"], ["validate"], ["compare"], ["calibrate"]])
 def test_every_command_has_help(command: list[str]) -> None:
     result = parley(*command, "--help")
     assert result.exit_code == 0
