@@ -33,6 +33,8 @@ class MessageOut(BaseModel):
     client_message_id: str | None
     stream_id: str | None
     created_at: datetime
+    # Buttons offered under a bot message (clarification choices, "Talk to a person").
+    quick_replies: list[str] = []
 
     @classmethod
     def of(cls, m: Message) -> MessageOut:
@@ -51,6 +53,7 @@ class MessageOut(BaseModel):
             client_message_id=m.client_message_id,
             stream_id=m.stream_id,
             created_at=m.created_at,
+            quick_replies=[str(q) for q in m.quick_replies or []],
         )
 
 
@@ -81,6 +84,7 @@ class ConversationSummary(BaseModel):
     id: int
     status: str
     priority: int
+    team: str | None = None  # the department an escalation was routed to (billing, sales...)
     assignee: AgentRef | None
     visitor_name: str
     last_message: dict[str, Any] | None

@@ -51,6 +51,7 @@ async def add_message(
     client_message_id: str | None = None,
     sources: list[dict[str, Any]] | None = None,
     stream_id: str | None = None,
+    quick_replies: list[str] | None = None,
 ) -> Message:
     """Store a message and its ``message.created`` event in one transaction."""
     assert c.id is not None
@@ -63,6 +64,7 @@ async def add_message(
         author_name=author.name if author else author_name,
         text=text,
         sources=sources or [],
+        quick_replies=quick_replies or [],
         client_message_id=client_message_id,
         stream_id=stream_id,
         created_at=event.created_at,
@@ -148,11 +150,19 @@ async def bot_message(
     intent: str | None,
     confidence: float | None,
     lang: str | None,
+    quick_replies: list[str] | None = None,
 ) -> Message:
-    """Store the bot's answer and what it detected."""
+    """Store the bot's answer, the buttons it offers, and what it detected."""
     c.intent, c.confidence, c.lang = intent, confidence, lang
     return await add_message(
-        session, c, Sender.bot, text, author_name=BOT_NAME, sources=sources, stream_id=stream_id
+        session,
+        c,
+        Sender.bot,
+        text,
+        author_name=BOT_NAME,
+        sources=sources,
+        stream_id=stream_id,
+        quick_replies=quick_replies,
     )
 
 
@@ -166,6 +176,7 @@ async def escalate(
     summary: str | None = None,
     sources: list[dict[str, Any]] | None = None,
     offline: bool = False,
+    department: str | None = None,
 ) -> Conversation:
     """Hand the conversation to the human queue, recording why and what the bot knew.
 
@@ -177,6 +188,9 @@ async def escalate(
     if c.status == Status.closed:
         raise Conflict("The conversation is closed.")
     c.status = Status.queued
+    if department:
+        # The team the intent or policy routes to; agents see it and routing rules use it.
+        c.team = department
     if c.intent is None:
         c.intent, c.confidence = intent, confidence
     c.handoff = {
@@ -185,6 +199,7 @@ async def escalate(
         "confidence": confidence,
         "summary": summary,
         "sources": sources or [],
+        "department": department,
         "at": utcnow().isoformat(),
         "offline": offline,
     }
@@ -286,6 +301,7 @@ async def summaries(session: AsyncSession, rows: list[Conversation]) -> list[Con
                 id=c.id,
                 status=c.status.value,
                 priority=c.priority,
+                team=c.team,
                 assignee=AgentRef(id=c.assignee_id, name=names.get(c.assignee_id, "?"))
                 if c.assignee_id
                 else None,
