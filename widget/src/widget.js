@@ -316,6 +316,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     else $.avatar.appendChild(icon(status === 'queued' ? 'human' : 'bot', 22));
     $.human.hidden = status === 'queued' || status === 'assigned';
     if ($.human.hidden) $.note.hidden = true;
+    refreshQuickReplies();
   }
 
   // --------------------------------------------------------------- messages
@@ -324,6 +325,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
   const streams = new Map(); // stream_id → streaming row record
   const finished = new Set(); // stream ids already finalised by message.created
   const skipped = new Set(); // streams joined mid-way: wait for their final message
+  const rowMessage = new WeakMap(); // row → the stored message it shows
 
   function messageRow(m) {
     const sender = ['visitor', 'bot', 'agent', 'system'].indexOf(m.sender) >= 0 ? m.sender : 'system';
@@ -375,6 +377,38 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
       el.classList.toggle('pl-first', el.dataset.author !== prev);
       prev = el.dataset.author;
     }
+    refreshQuickReplies();
+  }
+
+  // Quick replies (clarification choices, "Talk to a person"): buttons under the
+  // latest message only, while it is the bot's and the bot has the conversation.
+  // They come from the stored message, so a reload shows them again; anything
+  // that follows (a send, a streaming answer, an agent) takes them away.
+  let quick = null; // { row, el } currently showing
+  function refreshQuickReplies() {
+    if (!$.rows) return;
+    const last = $.rows.lastElementChild;
+    const m = last && rowMessage.get(last);
+    const status = S.conversation ? S.conversation.status : 'bot';
+    const labels = m && m.sender === 'bot' && status === 'bot' && Array.isArray(m.quick_replies)
+      ? m.quick_replies.filter((q) => typeof q === 'string' && q.trim()) : [];
+    const row = labels.length ? last : null;
+    if (quick && quick.row === row) return;
+    if (quick) { quick.el.remove(); quick = null; }
+    if (!row) return;
+    const el = h('div', { class: 'pl-quick', role: 'group', 'aria-label': 'Suggested replies', 'data-testid': 'parley-quick-replies' },
+      labels.map((label) => h('button', {
+        type: 'button', class: 'pl-quick-btn', 'data-testid': 'parley-quick-reply', onclick: () => chooseQuickReply(label),
+      }, label)));
+    row.appendChild(el);
+    quick = { row, el };
+  }
+  function chooseQuickReply(label) {
+    sendText(label); // removes the buttons: the pending message is now the latest row
+    // Keep keyboard focus in the chat (the focused button is gone), without popping
+    // the on-screen keyboard on touch screens.
+    const touch = w.matchMedia && matchMedia('(pointer: coarse)').matches;
+    (touch ? $.log : $.input).focus({ preventScroll: true });
   }
 
   function nearEnd() { return !$.log || $.log.scrollHeight - $.log.scrollTop - $.log.clientHeight < 120; }
@@ -403,6 +437,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
       return;
     }
     const row = messageRow(m);
+    rowMessage.set(row, m);
     rec = { m, row };
     byId.set(m.id, rec);
     if (m.client_message_id) byClient.set(m.client_message_id, rec);
@@ -455,6 +490,20 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
         if (stick) scrollToEnd(true);
       });
     }
+  }
+
+  // The bot withdrew what it streamed (a generated answer failed its grounding check):
+  // empty the bubble; the replacement's deltas restart at index 0 into the same bubble.
+  function onRetract(data) {
+    const id = data && data.stream_id;
+    if (!id || finished.has(id)) return;
+    skipped.delete(id); // joined mid-way? the replacement is streamed from its start
+    const rec = streams.get(id);
+    if (!rec) return;
+    if (rec.frame) { cancelAnimationFrame(rec.frame); rec.frame = 0; }
+    rec.text = '';
+    rec.bubble.textContent = '';
+    rec.bubble.appendChild(h('span', { class: 'pl-caret' }));
   }
 
   // A closed panel still shows that someone answered: a short preview above the launcher.
@@ -541,6 +590,11 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     autosize();
     $.send.classList.add('is-empty');
     stopTyping();
+    sendText(text);
+  }
+
+  // Typed or tapped (a quick reply): the same idempotent outbox path.
+  function sendText(text) {
     const item = { client_message_id: uuid(), text, page: { url: location.href, title: d.title } };
     outbox.push(item);
     saveOutbox();
@@ -657,6 +711,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     if (ev.id != null) noteSeq(ev.id);
     if (ev.event === 'message.created') addMessage(data, true);
     else if (ev.event === 'bot.delta') onDelta(data);
+    else if (ev.event === 'bot.retract') onRetract(data);
     else if (ev.event === 'typing') showTyping(data);
     else if (ev.event === 'conversation.updated' && data && data.conversation) {
       const c = data.conversation;
