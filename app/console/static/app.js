@@ -319,6 +319,12 @@ function createApp(initialAgent) {
         else state.pending.push(ev);
         break;
       }
+      case 'bot.retract': {
+        if (!isSelected(data.conversation_id)) return;
+        if (state.detail) conv.retractStream(data);
+        else state.pending.push(ev);
+        break;
+      }
       case 'typing': {
         if (data.conversation_id == null) return;
         const cid = String(data.conversation_id);

@@ -99,11 +99,13 @@ export function createContextPanel({ onClose }) {
     const ctx = c.context && typeof c.context === 'object' ? c.context : {};
     const assignee = c.assignee?.name || c.assignee_name || null;
     const mine = c.assignee?.id != null && c.assignee.id === me?.id;
+    const team = c.team || handoff?.department || null; // where the escalation was routed
 
     // --- conversation ---
     const convSec = section('Conversation', h('dl', { class: 'ctx-dl' },
       row('Status', statusPill(c.status), { 'data-testid': 'ctx-status' }),
       row('Assignee', assignee ? (mine ? `${assignee} (you)` : assignee) : 'Unassigned', { 'data-testid': 'ctx-assignee' }),
+      team ? row('Team', humanize(team), { 'data-testid': 'ctx-team' }) : null,
       priorityLabel(c.priority) ? row('Priority', priorityLabel(c.priority)) : null,
       row('Started', c.created_at ? timeEl(c.created_at, { long: true }) : null),
       row('Visitor', visitorName(c))));

@@ -197,6 +197,11 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
     }
 
     const col = h('div', { class: 'msg-col' }, meta, bubble);
+    // The buttons the visitor was offered under this answer (clarification choices…).
+    const offered = Array.isArray(m.quick_replies) ? m.quick_replies.filter((q) => typeof q === 'string' && q) : [];
+    if (sender === 'bot' && offered.length) {
+      col.append(h('div', { class: 'msg-offered', 'data-testid': 'msg-offered' }, `Offered: ${offered.join(' · ')}`));
+    }
     if (m._status === 'sending') {
       col.append(h('div', { class: 'msg-state' }, 'Sending…'));
     } else if (m._status === 'failed') {
@@ -229,7 +234,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
         && t - (parseTime(prevMsg.created_at)?.getTime() ?? 0) < GROUP_GAP_MS);
       want.push({
         key, m, continued,
-        sig: JSON.stringify([m.id, m.text, m.sources, m._status, m._error, m._streaming, m.author_name, m.created_at,
+        sig: JSON.stringify([m.id, m.text, m.sources, m.quick_replies, m._status, m._error, m._streaming, m.author_name, m.created_at,
           conv?.visitor_name]),
       });
       prevMsg = m;
@@ -529,6 +534,15 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
       typing.delete('bot');
       renderTranscript();
       renderTyping();
+    },
+
+    /** The bot withdrew what it streamed (failed grounding check); the replacement restarts. */
+    retractStream(d) {
+      if (!conv || d.conversation_id !== conv.id || !d.stream_id) return;
+      const s = streams.get(d.stream_id);
+      if (!s) return;
+      s.text = '';
+      renderTranscript();
     },
 
     setTyping(sender, on) {
