@@ -69,6 +69,7 @@ def build_bot_context(settings: Settings, store: Any) -> Any:
             max_tokens=settings.llm_max_tokens,
             temperature=settings.llm_temperature,
             cooldown_seconds=settings.llm_cooldown_seconds,
+            structured_output=settings.llm_structured_output,
         )
     return build_context(store, llm=llm, policy_path=settings.bot_policy_path or None)
 

@@ -68,6 +68,7 @@ class IntentClassifier:
         default_intent: str = "question",
         min_confidence: float = 0.45,
         top_n: int = 3,
+        embedding_languages: Sequence[str] = ("en",),
     ) -> None:
         if not intents:
             raise ValueError("no intents")
@@ -90,6 +91,12 @@ class IntentClassifier:
         self._matrix = embedder.embed(texts)
         self._owners = np.asarray(owners)
         self._groups = [np.flatnonzero(self._owners == i) for i in range(len(self._names))]
+        # all-MiniLM-L6-v2 is an English model: for other languages its similarities are
+        # noise (measured: "¿Cómo cancelo mi pedido?" came out closest to "gracias, ya
+        # está resuelto", and with a few Spanish examples in one intent every Spanish
+        # question was pulled into it). Messages clearly in another language are
+        # classified by the intents' patterns only, else left to retrieval as questions.
+        self.embedding_languages = frozenset(embedding_languages)
 
     @classmethod
     def from_yaml(
@@ -105,6 +112,7 @@ class IntentClassifier:
             examples = tuple(str(e) for e in raw.get("examples") or [])
             if not examples:
                 raise ValueError(f"intent {raw.get('name')!r} has no examples")
+
             intents.append(
                 Intent(
                     name=str(raw["name"]),
@@ -120,6 +128,9 @@ class IntentClassifier:
         options: dict[str, Any] = {
             "default_intent": str(data.get("default_intent", "question")),
             "min_confidence": float(data.get("min_confidence", 0.45)),
+            "embedding_languages": tuple(
+                str(lang) for lang in data.get("embedding_languages") or ["en"]
+            ),
         }
         options.update(overrides)
         return cls(intents, embedder, **options)
@@ -142,11 +153,32 @@ class IntentClassifier:
             out[self._names[idx]] = float(0.5 * s[0] + 0.5 * s[: self.top_n].mean())
         return out
 
-    def classify(self, text: str) -> IntentMatch:
-        """The most likely intent; the default intent when nothing is close enough."""
-        return self.classify_scored(text)[0]
+    def _by_pattern(self, text: str) -> IntentMatch | None:
+        for intent in self.intents.values():
+            if any(p.search(text) for p in intent.patterns):
+                return IntentMatch(
+                    intent.name,
+                    self.PATTERN_CONFIDENCE,
+                    intent.action,
+                    intent.department,
+                    "",
+                    None,
+                    0.0,
+                    by_pattern=True,
+                )
+        return None
 
-    def classify_scored(self, text: str) -> tuple[IntentMatch, dict[str, float]]:
+    def classify(self, text: str, lang: str | None = None) -> IntentMatch:
+        """The most likely intent; the default intent when nothing is close enough.
+
+        ``lang`` is the message's language when clearly detected: outside the
+        embedding languages only the patterns decide (see ``__init__``).
+        """
+        return self.classify_scored(text, lang)[0]
+
+    def classify_scored(
+        self, text: str, lang: str | None = None
+    ) -> tuple[IntentMatch, dict[str, float]]:
         """classify() and every intent's score (the LLM's candidates come from these)."""
         if not text.strip():
             default = self.intents[self.default_intent]
@@ -154,6 +186,12 @@ class IntentClassifier:
                 default.name, 0.0, default.action, default.department, "", None, 0.0
             )
             return match, {}
+        if lang is not None and lang not in self.embedding_languages:
+            default = self.intents[self.default_intent]
+            fallback = IntentMatch(
+                default.name, 0.0, default.action, default.department, "", None, 0.0
+            )
+            return self._by_pattern(text) or fallback, {}
         sims = self._similarities(text)
         scores = self._scores(sims)
         ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)

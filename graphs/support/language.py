@@ -89,7 +89,11 @@ class LanguageDetector:
 
     def detect(self, text: str, previous: str | None = None) -> str:
         """ISO 639-1 code of the text's language, or the previous one when unsure."""
-        fallback = previous or "en"
+        return self.detect_sure(text) or previous or "en"
+
+    def detect_sure(self, text: str) -> str | None:
+        """The text's language when the evidence is clear, else None (too short, mixed)."""
+        fallback = None
         cleaned = _NOISE.sub(" ", text)
         if len([w for w in _WORD.findall(cleaned) if len(w) > 1]) < self.min_words:
             return fallback

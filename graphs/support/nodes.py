@@ -294,8 +294,11 @@ async def detect_intent(state: SupportState, runtime: Runtime[SupportContext]) -
         return {"intent": "question", "confidence": 1.0, "action": "answer", "intent_by": "pattern"}
 
     def work() -> tuple[Any, dict[str, float], str]:
-        match, scores = ctx.classifier.classify_scored(query)
-        return match, scores, ctx.language.detect(query, previous=state.get("lang"))
+        sure = ctx.language.detect_sure(query)
+        # Only a clearly detected language narrows the examples compared with; a short
+        # "gracias" keeps them all (and the conversation keeps its language).
+        match, scores = ctx.classifier.classify_scored(query, sure)
+        return match, scores, sure or state.get("lang") or "en"
 
     match, scores, lang = await asyncio.to_thread(work)
     sure = match.confidence >= ctx.llm_intent_fast_confidence and (

@@ -88,3 +88,37 @@ def test_scores_mix_nearest_and_top3(tmp_path: Path, support_context: SupportCon
     sims = np.sort(clf._matrix[1:] @ clf.embedder.embed_one("hello"))[::-1]
     assert scores["hi"] == pytest.approx(0.5 * sims[0] + 0.5 * sims[:3].mean(), abs=1e-6)
     assert clf.classify("hello").action == "smalltalk"
+
+
+def test_other_languages_are_classified_by_patterns_not_the_english_model(
+    support_context: SupportContext,
+) -> None:
+    classifier = support_context.classifier
+    # all-MiniLM is English: a Spanish question must not be pulled into an intent (it
+    # used to land in human_request, whose Spanish examples it shared words with).
+    for text, lang in [
+        ("¿Cómo cancelo mi pedido?", "es"),
+        ("Quanto tempo demora o reembolso?", "pt"),
+        ("Combien de temps faut-il pour être remboursé ?", "fr"),
+    ]:
+        match = classifier.classify(text, lang)
+        assert (match.name, match.action) == ("question", "answer"), text
+    for text, lang, intent in [
+        ("Me han cobrado dos veces la misma factura", "es", "billing_dispute"),
+        ("Je suis furieux, personne ne répond", "fr", "complaint"),
+        ("Der Akku hat plötzlich gebrannt", "de", "safety_injury"),
+        ("Quero falar com um atendente agora", "pt", "human_request"),
+        ("Voy a llamar a mi abogado", "es", "legal_threat"),
+    ]:
+        match = classifier.classify(text, lang)
+        assert match.name == intent and match.by_pattern, text
+    # English and messages of unclear language keep the embeddings.
+    assert classifier.classify("where is my order", "en").name == "order_status"
+    assert classifier.classify("thx", None).name == "goodbye"
+
+
+async def test_spanish_greeting_and_thanks_get_small_talk(turn: Any, thread_id: str) -> None:
+    hello, _ = await turn("Hola, buenas tardes", thread_id)
+    assert hello.intent == "greeting" and not hello.escalated
+    thanks, _ = await turn("muchas gracias", thread_id)
+    assert thanks.intent == "goodbye" and not thanks.escalated
