@@ -395,6 +395,11 @@ async def retrieve(state: SupportState, runtime: Runtime[SupportContext]) -> dic
         if clarified and open_question:
             # Answer the original question from the article the visitor chose.
             question = open_question["question"]
+            if len(_key_terms(question, lang).split()) < 3:
+                # "discount" → "Price match guarantee": a one-word question says little
+                # about what the visitor wants from the article they chose; its title
+                # says more.
+                question = f"{clarified['title']}: {question}"
             wide = ctx.store.search(question, max(ctx.top_k * 3, 12))
             hits = [h for h in wide if h.slug == clarified["slug"]]
             if not hits:

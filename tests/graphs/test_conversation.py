@@ -68,6 +68,11 @@ async def test_clarifies_with_quick_replies_then_answers_the_choice(
     other, _ = await turn("discount", f"{thread_id}-b")
     chosen, _ = await turn("price match guarantee", f"{thread_id}-b")  # typed, not tapped
     assert chosen.sources[0].slug == "price-match"
+    # A one-word question answered from the chosen article says what the article is
+    # about, not a side remark that happens to contain the word ("Discounts ... cannot be
+    # combined with a price match").
+    assert "match the price" in chosen.reply
+    assert "promo code" in result.reply.lower()
 
 
 async def test_ignoring_the_clarification_moves_on(turn: Any, thread_id: str) -> None:
