@@ -41,6 +41,7 @@ class _DraftChunk:
     text: str
     vector: np.ndarray
     sentences: SentenceSet
+    lang: str = "en"
 
 
 _cache_lock = threading.Lock()
@@ -103,6 +104,7 @@ class DraftOverlayStore(KnowledgeStore):
                         text=c.text,
                         vector=vec,
                         sentences=SentenceSet(units_, svecs),
+                        lang=d.lang,
                     )
                 )
         return out
@@ -115,21 +117,24 @@ class DraftOverlayStore(KnowledgeStore):
         """Refused: a draft view never writes to the live index."""
         raise TypeError("DraftOverlayStore is read-only")
 
-    def search(self, query: str, k: int = 4) -> list[Hit]:
+    def search(self, query: str, k: int = 4, *, lang: str | None = None) -> list[Hit]:
         """The k best chunks of published content outside the drafts, and of the drafts."""
         if not query.strip() or k <= 0:
             return []
         hits: list[Hit] = []
         if self.draft_slugs:
             # Ask for more: some of the base's best chunks belong to drafted articles.
-            fetched = self.base.search(query, k * 3 + 8)
+            fetched = self.base.search(query, k * 3 + 8, lang=lang)
             hits = [h for h in fetched if h.slug not in self.draft_slugs]
         else:
-            hits = self.base.search(query, k)
+            hits = self.base.search(query, k, lang=lang)
         if self.chunks:
             qvec = self.embedder.embed_one(query)
             sims = self._matrix @ qvec
-            for i in np.argsort(-sims)[:k]:
+            ranked = [
+                int(i) for i in np.argsort(-sims) if not lang or self.chunks[int(i)].lang == lang
+            ]
+            for i in ranked[:k]:
                 c = self.chunks[int(i)]
                 hits.append(
                     Hit(
@@ -156,6 +161,10 @@ class DraftOverlayStore(KnowledgeStore):
     def count(self) -> int:
         """Chunks visible through this view (approximate: base count plus draft chunks)."""
         return self.base.count() + len(self.chunks)
+
+    def has_language(self, lang: str) -> bool:
+        """Whether a published or draft article in this language is visible."""
+        return any(c.lang == lang for c in self.chunks) or self.base.has_language(lang)
 
     def slugs(self) -> set[str]:
         """Slugs visible through this view."""

@@ -245,14 +245,15 @@ class KnowledgeStore:
 
     # -- reads --------------------------------------------------------------
 
-    def search(self, query: str, k: int = 4) -> list[Hit]:
-        """The k chunks most similar to the query, best first."""
+    def search(self, query: str, k: int = 4, *, lang: str | None = None) -> list[Hit]:
+        """The k chunks most similar to the query, best first (only ``lang`` articles if given)."""
         if not query.strip() or k <= 0:
             return []
         vector = self.embedder.embed_one(query)
         result = self.collection.query(
             query_embeddings=[vector.tolist()],
             n_results=k,
+            where=cast(Where, {"lang": lang}) if lang else None,
             include=["documents", "metadatas", "distances"],
         )
         ids = result["ids"][0]
@@ -302,6 +303,10 @@ class KnowledgeStore:
     def count(self) -> int:
         """Number of chunks in the collection."""
         return self.collection.count()
+
+    def has_language(self, lang: str) -> bool:
+        """Whether any article in this language is indexed."""
+        return bool(self.collection.get(where={"lang": lang}, limit=1, include=[])["ids"])
 
     def slugs(self) -> set[str]:
         """Slugs of all indexed articles."""

@@ -407,6 +407,11 @@ async def retrieve(state: SupportState, runtime: Runtime[SupportContext]) -> dic
                 hits = [h for h in titled if h.slug == clarified["slug"]]
             return question, hits[: ctx.top_k], None
         hits = ctx.store.search(query, ctx.top_k)
+        if lang != "en" and ctx.store.has_language(lang):
+            # Articles in the visitor's language answer them in it, when one fits.
+            own_lang = ctx.store.search(query, ctx.top_k, lang=lang)
+            if own_lang and own_lang[0].score >= ctx.answer_threshold:
+                return query, own_lang, None
         if earlier and is_follow_up(query, ctx.follow_up_max_words):
             # "And how long does the refund take after that?" means little alone; with
             # the previous question's key terms (or the article last cited) it usually
