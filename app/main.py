@@ -26,6 +26,8 @@ from app.events.bus import make_bus, set_bus
 from app.gaps.router import router as gaps_router
 from app.middleware import RateLimitMiddleware, SecurityHeadersMiddleware, SiteCORSMiddleware
 from app.sites.router import router as sites_router
+from app.triggers.router import router as triggers_router
+from app.triggers.router import widget_router as trigger_stats_router
 from app.visitors.router import router as widget_router
 
 log = logging.getLogger("parley")
@@ -99,9 +101,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     app.include_router(widget_router)
+    app.include_router(trigger_stats_router)
     app.include_router(agents_router)
     app.include_router(conversations_router)
     app.include_router(sites_router)
+    app.include_router(triggers_router)
     app.include_router(gaps_router)
     app.include_router(kb_router)
     app.include_router(evals_router)

@@ -6,6 +6,7 @@ from app.bot.models import BotJob
 from app.contacts.models import Contact
 from app.conversations.models import Conversation, ConversationEvent, Message, Sender, Status
 from app.sites.models import Site
+from app.triggers.models import Trigger, TriggerStat
 from app.visitors.models import PageView, VisitorSession
 
 __all__ = [
@@ -22,5 +23,7 @@ __all__ = [
     "Sender",
     "Site",
     "Status",
+    "Trigger",
+    "TriggerStat",
     "VisitorSession",
 ]

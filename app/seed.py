@@ -14,6 +14,8 @@ from app.articles import service as articles
 from app.config import Settings
 from app.sites import repository as sites
 from app.sites.models import Site
+from app.triggers import repository as triggers
+from app.triggers.models import Trigger, TriggerKind
 
 DEMO_KB = Path(__file__).resolve().parent.parent / "knowledge" / "demo"
 
@@ -53,9 +55,39 @@ async def ensure_site(session: AsyncSession, settings: Settings) -> Site:
     return site
 
 
+async def ensure_demo_triggers(session: AsyncSession, site: Site) -> None:
+    """Two example proactive triggers, on demo pages the automated tests do not open."""
+    assert site.id is not None
+    if await triggers.count_for_site(session, site.id):
+        return  # a lead's own set (or edits) stays as it is
+    session.add_all(
+        [
+            Trigger(
+                site_id=site.id,
+                name="Help choosing an e-bike",
+                kind=TriggerKind.time_on_page,
+                params={"seconds": 30},
+                pages=[{"match": "contains", "value": "/demo/e-bikes"}],
+                message="Comparing e-bikes? Tell me how far you ride and I’ll suggest one.",
+            ),
+            Trigger(
+                site_id=site.id,
+                name="Questions before leaving shipping",
+                kind=TriggerKind.exit_intent,
+                params={},
+                pages=[{"match": "contains", "value": "/demo/shipping"}],
+                message="Before you go — any question about delivery or returns? Ask me here.",
+                cooldown_minutes=60,
+            ),
+        ]
+    )
+    await session.flush()
+
+
 async def seed(session: AsyncSession, settings: Settings, *, with_kb: bool = True) -> SeedResult:
     """Create what the demo needs; safe to run again."""
     site = await ensure_site(session, settings)
+    await ensure_demo_triggers(session, site)
     password = settings.admin_password or secrets.token_urlsafe(12)
     _, created = await ensure_agent(
         session, settings.admin_email, settings.admin_name, password, Role.admin

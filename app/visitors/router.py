@@ -16,6 +16,7 @@ from app.events.service import publish_ephemeral
 from app.events.sse import parse_last_event_id, sse_response, visitor_events
 from app.security import visitor_token
 from app.sites import service as sites
+from app.triggers import service as triggers
 from app.visitors import service
 from app.visitors.schemas import (
     ConversationOut,
@@ -55,7 +56,9 @@ async def start_session(body: SessionIn, request: Request, session: SessionDep) 
         session_id=vs.id,
         conversation=conv.conversation,
         messages=conv.messages,
-        site=site_out(site.name, site.theme, open_now=open_now, next_opening=next_opening),
+        site=site_out(
+            site.name, site.theme, open_now=open_now, next_opening=next_opening
+        ).model_copy(update={"triggers": await triggers.for_widget(session, site.id)}),
     )
 
 

@@ -15,6 +15,7 @@ from app.conversations.schemas import (
     VisitorConversationOut,
     _clean_text,
 )
+from app.triggers.schemas import WidgetTrigger
 from app.visitors.context import ContextIn
 
 
@@ -38,6 +39,8 @@ class SiteOut(BaseModel):
     # the offline form.
     open_now: bool = True
     next_opening: datetime | None = None
+    # The site's enabled proactive triggers (what, where, how often); public.
+    triggers: list[WidgetTrigger] = Field(default_factory=list)
 
 
 class SessionOut(BaseModel):
