@@ -1,11 +1,13 @@
 """Imports every table so SQLModel.metadata (and Alembic) sees the whole schema."""
 
-from app.agents.models import Agent, Role
+from app.agents.models import Agent, Availability, Role
 from app.articles.models import Article, ArticleVersion
 from app.bot.models import BotJob
 from app.contacts.models import Contact
 from app.conversations.models import Conversation, ConversationEvent, Message, Sender, Status
+from app.routing.models import RoutingRule
 from app.sites.models import Site
+from app.teams.models import Team, TeamMember
 from app.triggers.models import Trigger, TriggerStat
 from app.visitors.models import PageView, VisitorSession
 
@@ -13,6 +15,7 @@ __all__ = [
     "Agent",
     "Article",
     "ArticleVersion",
+    "Availability",
     "BotJob",
     "Contact",
     "Conversation",
@@ -20,9 +23,12 @@ __all__ = [
     "Message",
     "PageView",
     "Role",
+    "RoutingRule",
     "Sender",
     "Site",
     "Status",
+    "Team",
+    "TeamMember",
     "Trigger",
     "TriggerStat",
     "VisitorSession",

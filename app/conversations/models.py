@@ -51,6 +51,13 @@ class Conversation(SQLModel, table=True):
     last_message: dict[str, Any] | None = Field(
         default=None, sa_column=Column(JSONType, nullable=True)
     )
+    # Routing: labels added by rules or agents; when it joined the queue (a reassignment
+    # keeps its place) and when a person first took it (wait-time estimates use both).
+    labels: list[str] = Field(
+        default_factory=list, sa_column=Column(JSONType, nullable=False, server_default="[]")
+    )
+    queued_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    assigned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Bumped in the same transaction as every event: the per-conversation sequence.
     last_seq: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

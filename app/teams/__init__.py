@@ -1,0 +1,1 @@
+"""Teams (departments) of agents: membership, business hours, how work is shared out."""
