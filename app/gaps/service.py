@@ -2,33 +2,39 @@
 
 A visitor question is a gap when the bot handed the conversation over because retrieval
 was not confident enough (reason ``low_confidence``). The question is the visitor's last
-message before the handoff. Questions are grouped greedily by cosine similarity of their
-embeddings (the same model the knowledge base uses), so "do you sell skateboards" and
-"can I buy a skateboard here" land together without any tuning per site.
+message before the handoff; every handoff counts, read from the durable event log, so a
+conversation handed back to the bot that escalates again yields a second question.
+Questions are grouped greedily by cosine similarity of their embeddings (the same model
+the knowledge base uses), so "do you sell skateboards" and "can I buy a skateboard here"
+land together without any tuning per site.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.articles.index import get_store
-from app.conversations.models import Conversation, Message, Sender
+from app.conversations.models import ConversationEvent, Message, Sender, Status
 from app.db import utcnow
 from app.gaps.schemas import Coverage, GapExample, GapGroup, GapReport
 
 GAP_REASONS = frozenset({"low_confidence", "no_answer"})
+# The event every status change records, with the inbox row as it was then.
+STATUS_EVENT = "conversation.updated"
 # Cosine similarity for two questions to be "the same gap" (all-MiniLM-L6-v2): paraphrases
 # score 0.6-0.9, different topics in one domain 0.2-0.5.
 SIMILARITY = 0.6
-MAX_CONVERSATIONS = 5000
+MAX_CONVERSATIONS = 5000  # most recent conversations with a gap, per report
 
 
 @dataclass
@@ -41,37 +47,84 @@ class Question:
     score: float | None
 
 
-def _parse_at(value: object, fallback: datetime) -> datetime:
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            return fallback
-    return fallback
+def _escalations(
+    events: Sequence[tuple[int, int, Mapping[str, Any], datetime]], since: datetime
+) -> list[tuple[int, int, datetime, float | None]]:
+    """(conversation id, event seq, when, confidence) of every bot → human handoff for a gap.
+
+    Each status change records a ``conversation.updated`` event carrying the inbox row
+    (status, handoff reason, confidence at that moment). A handoff is the step from
+    ``bot`` to any other open status; assigning, offline follow-ups and closing a
+    conversation that is already with a human are not new handoffs. ``events`` are one
+    or more conversations' status events, in (conversation, seq) order, from the first.
+    """
+    out: list[tuple[int, int, datetime, float | None]] = []
+    status: dict[int, str] = {}
+    for conversation_id, seq, data, at in events:
+        row = data.get("agent") if isinstance(data, Mapping) else None
+        if not isinstance(row, dict) or not isinstance(row.get("status"), str):
+            continue
+        before = status.get(conversation_id, Status.bot.value)  # a conversation starts with the bot
+        now = row["status"]
+        status[conversation_id] = now
+        if (
+            before == Status.bot.value
+            and now not in (Status.bot.value, Status.closed.value)
+            and row.get("handoff_reason") in GAP_REASONS
+            and at >= since
+        ):
+            conf = row.get("confidence")
+            score = float(conf) if isinstance(conf, int | float) else None
+            out.append((conversation_id, seq, at, score))
+    return out
 
 
 async def unanswered(session: AsyncSession, *, days: int) -> list[Question]:
-    """Questions that ended in a low-confidence handoff in the last ``days`` days."""
+    """Questions that ended in a low-confidence handoff in the last ``days`` days.
+
+    Every handoff counts, not only a conversation's latest: a conversation handed back
+    to the bot that escalates again on another question is two gaps. The source is the
+    durable event log (``conversation.handoff`` holds only the latest handoff).
+    """
     since = utcnow() - timedelta(days=days)
-    convs = (
+    updated = col(ConversationEvent.type) == STATUS_EVENT
+    reason = col(ConversationEvent.data)["agent"]["handoff_reason"].as_string()
+    ids = (
         await session.exec(
-            select(Conversation)
-            .where(col(Conversation.handoff).is_not(None), col(Conversation.updated_at) >= since)
-            .order_by(col(Conversation.updated_at).desc())
+            select(ConversationEvent.conversation_id)
+            .where(
+                updated, col(ConversationEvent.created_at) >= since, reason.in_(sorted(GAP_REASONS))
+            )
+            .group_by(col(ConversationEvent.conversation_id))
+            .order_by(func.max(ConversationEvent.created_at).desc())
             .limit(MAX_CONVERSATIONS)
         )
     ).all()
-    gaps = {
-        c.id: c
-        for c in convs
-        if c.id is not None and (c.handoff or {}).get("reason") in GAP_REASONS
-    }
-    if not gaps:
+    if not ids:
+        return []
+    # Their whole status history: whether an event is a handoff depends on the one before.
+    rows = (
+        await session.exec(
+            select(
+                ConversationEvent.conversation_id,
+                ConversationEvent.seq,
+                ConversationEvent.data,
+                ConversationEvent.created_at,
+            )
+            .where(updated, col(ConversationEvent.conversation_id).in_(list(ids)))
+            .order_by(col(ConversationEvent.conversation_id), col(ConversationEvent.seq))
+        )
+    ).all()
+    escalations = _escalations([(r[0], r[1], r[2], r[3]) for r in rows], since)
+    if not escalations:
         return []
     msgs = (
         await session.exec(
             select(Message)
-            .where(col(Message.conversation_id).in_(list(gaps)), Message.sender == Sender.visitor)
+            .where(
+                col(Message.conversation_id).in_({e[0] for e in escalations}),
+                Message.sender == Sender.visitor,
+            )
             .order_by(col(Message.conversation_id), col(Message.seq))
         )
     ).all()
@@ -79,22 +132,17 @@ async def unanswered(session: AsyncSession, *, days: int) -> list[Question]:
     for m in msgs:
         by_conv.setdefault(m.conversation_id, []).append(m)
     out: list[Question] = []
-    for cid, c in gaps.items():
-        handoff = c.handoff or {}
-        at = _parse_at(handoff.get("at"), c.updated_at)
-        before = [m for m in by_conv.get(cid, []) if m.created_at <= at] or by_conv.get(cid, [])
+    for cid, seq, at, score in escalations:
+        # The question is the visitor's last message before this handoff.
+        before = [m for m in by_conv.get(cid, []) if m.seq < seq]
         if not before:
             continue
-        last = before[-1]
-        if at < since:
-            continue
-        conf = handoff.get("confidence")
         out.append(
             Question(
-                text=" ".join(last.text.split())[:500],
+                text=" ".join(before[-1].text.split())[:500],
                 conversation_id=cid,
                 at=at,
-                score=float(conf) if isinstance(conf, int | float) else None,
+                score=score,
             )
         )
     return out

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
 
-from tests.app.helpers import Visitor
+from tests.app.helpers import Visitor, agent_token
 from tests.conftest import RunningServer
 
 SKATEBOARDS = [
@@ -78,3 +79,51 @@ async def test_unanswered_questions_are_grouped_and_start_a_draft(
     )
     assert skate["covered_by"] is not None and skate["covered_by"]["slug"] == draft["slug"]
     await api.delete(f"/api/v1/kb/articles/{draft['id']}", headers=lead)
+
+
+async def wait_for_status(
+    client: httpx.AsyncClient, headers: dict[str, str], want: str
+) -> dict[str, Any]:
+    for _ in range(200):
+        convo = (await client.get("/api/v1/widget/conversation", headers=headers)).json()
+        if convo["conversation"]["status"] == want:
+            return dict(convo["conversation"])
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"conversation never reached {want!r}")
+
+
+async def test_every_handoff_of_a_conversation_is_a_gap(
+    server: RunningServer, api: httpx.AsyncClient, agent: dict[str, str]
+) -> None:
+    # conversation.handoff keeps only the latest handoff; the report must count both.
+    first, second = (
+        "Do you rent canoes for a weekend trip?",
+        "Can you service my boat's outboard motor?",
+    )
+    async with server.client() as client:
+        admin = {"Authorization": f"Bearer {await agent_token(client)}"}
+        v = Visitor(server, client)
+        await v.start()
+        assert (await v.say(first)).status_code == 201
+        conv = await wait_for_status(client, v.headers, "queued")
+        r = await client.post(f"/api/v1/conversations/{conv['id']}/handback", headers=admin)
+        assert r.status_code == 200 and r.json()["status"] == "bot"
+        assert (await v.say(second)).status_code == 201
+        await wait_for_status(client, v.headers, "queued")
+
+    report = (await api.get("/api/v1/kb/gaps", headers=agent)).json()
+    mine = [
+        e for g in report["groups"] for e in g["examples"] if e["conversation_id"] == conv["id"]
+    ]
+    assert sorted(e["text"] for e in mine) == sorted([first, second]), report
+    assert all(e["score"] is not None and e["score"] < report["threshold"] for e in mine)
+    # An agent taking the queued conversation is not another handoff.
+    async with server.client() as client:
+        r = await client.post(
+            f"/api/v1/conversations/{conv['id']}/messages",
+            headers=admin,
+            json={"client_message_id": "gap-2", "text": "We don't, sorry."},
+        )
+        assert r.status_code == 201
+    again = (await api.get("/api/v1/kb/gaps", headers=agent)).json()
+    assert again["total"] == report["total"]
