@@ -5,6 +5,7 @@ from app.articles.models import Article, ArticleVersion
 from app.bot.models import BotJob
 from app.contacts.models import Contact
 from app.conversations.models import Conversation, ConversationEvent, Message, Sender, Status
+from app.evals.models import EvalReport, EvalRun
 from app.routing.models import RoutingRule
 from app.sites.models import Site
 from app.teams.models import Team, TeamMember
@@ -20,6 +21,8 @@ __all__ = [
     "Contact",
     "Conversation",
     "ConversationEvent",
+    "EvalReport",
+    "EvalRun",
     "Message",
     "PageView",
     "Role",
