@@ -9,6 +9,7 @@ import styles from './widget.css';
 import { h, icon } from './dom.js';
 import { render as renderMarkdown, safeUrl } from './markdown.js';
 import { openStream } from './sse.js';
+import { triggers } from './triggers.js';
 
 const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'dev';
 
@@ -729,6 +730,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
   // Hash changes count only for hash routers (#/ or #!), not in-page anchors.
   const routeKey = (href) => { try { const u = new URL(href); if (!/^#[!/]/.test(u.hash)) u.hash = ''; return u.href; } catch (e) { return href; } };
   function onRoute() {
+    if (T) T.route();
     clearTimeout(routeTimer);
     // Give the app a moment to update document.title for the new route.
     routeTimer = setTimeout(() => {
@@ -758,6 +760,22 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     w.removeEventListener('hashchange', onRoute);
   }
 
+  // ------------------------------------------------------- proactive triggers
+  // Only when the site has enabled triggers (site.triggers); the rules live in triggers.js.
+  let T = null;
+  function startTriggers() {
+    if (!(S.site.triggers || []).length) return;
+    T = triggers({
+      list: S.site.triggers, root, ui, host, author: S.site.name, tracked: S.tracked, on: commands.on,
+      read: () => read(local, KEY + ':triggers'),
+      write: (v) => write(local, KEY + ':triggers', v),
+      // Never over an open panel, a hidden widget, a message preview, or while a person is on it.
+      busy: () => S.open || S.hidden || !$.preview.hidden || /^(queued|assigned)$/.test(S.conversation ? S.conversation.status : ''),
+      open: () => setOpen(true, true),
+      record: (id, kind, visit) => call('POST', '/api/v1/widget/trigger-stats', { trigger_id: id, kind, visit }, true).catch(() => {}),
+    });
+  }
+
   // ---------------------------------------------------------------- startup
   async function start() {
     let attempt = 0;
@@ -774,6 +792,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
         for (const item of outbox) pendingRow(item);
         render();
         trackRoutes(url);
+        startTriggers();
         ensureStream();
         flush();
         if (S.open) scrollToEnd(true);
@@ -794,6 +813,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     clearTimeout(typingTimer);
     clearTimeout(typingIdle);
     untrackRoutes();
+    if (T) T.stop();
     setToken(null);
     write(session, UI_KEY, null);
     write(session, OUTBOX_KEY, null);
@@ -815,7 +835,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     shutdown,
     // Stored for now; wired to the identity and trigger endpoints when the API has them.
     identify(traits) { if (traits && typeof traits === 'object') S.identity = Object.assign({}, S.identity, traits); },
-    track(name, props) { if (name) { S.tracked.push({ name: String(name), props: props || null, at: new Date().toISOString() }); if (S.tracked.length > 50) S.tracked.shift(); } },
+    track(name, props) { if (name) { S.tracked.push({ name: String(name), props: props || null, at: new Date().toISOString() }); if (S.tracked.length > 50) S.tracked.shift(); if (T) T.track(String(name)); } },
     unreadCount() { return S.unread; },
   };
 
