@@ -6,7 +6,7 @@ from app.bot.models import BotJob
 from app.contacts.models import Contact
 from app.conversations.models import Conversation, ConversationEvent, Message, Sender, Status
 from app.evals.models import EvalReport, EvalRun
-from app.routing.models import RoutingRule
+from app.routing.models import Assignment, RoutingRule
 from app.sites.models import Site
 from app.teams.models import Team, TeamMember
 from app.triggers.models import Trigger, TriggerStat
@@ -16,6 +16,7 @@ __all__ = [
     "Agent",
     "Article",
     "ArticleVersion",
+    "Assignment",
     "Availability",
     "BotJob",
     "Contact",

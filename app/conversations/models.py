@@ -52,7 +52,7 @@ class Conversation(SQLModel, table=True):
         default=None, sa_column=Column(JSONType, nullable=True)
     )
     # Routing: labels added by rules or agents; when it joined the queue (a reassignment
-    # keeps its place) and when a person first took it (wait-time estimates use both).
+    # keeps its place) and when the current assignee got it (answer time-outs count from it).
     labels: list[str] = Field(
         default_factory=list, sa_column=Column(JSONType, nullable=False, server_default="[]")
     )
