@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import http.server
+import re
 import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -21,7 +22,9 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Locator, Page, ViewportSize, expect
 
-from tests.app.helpers import agent_token
+from app.agents.models import Role
+from tests.app.articles.conftest import PASSWORD, signed_in
+from tests.app.helpers import Visitor, agent_token
 from tests.app.sites.helpers import demo_site_id
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, RunningServer
 from tests.e2e.conftest import shot
@@ -518,9 +521,134 @@ async def test_off_on_pages_not_listed_and_single_page_app_routes(
 # -------------------------------------------------------------------------- console
 
 
-async def sign_in(page: Page, server: RunningServer) -> None:
+async def console_page(
+    browser: Browser, server: RunningServer, viewport: ViewportSize, email: str, password: str
+) -> Page:
+    """A signed-in console tab (confirm dialogs are accepted)."""
+    ctx = await browser.new_context(viewport=viewport)
+    page = await ctx.new_page()
+    page.on("dialog", lambda d: asyncio.ensure_future(d.accept()))
     await page.goto(f"{server.url}/console")
-    await page.get_by_label("Email").fill(ADMIN_EMAIL)
-    await page.get_by_label("Password").fill(ADMIN_PASSWORD)
-    await page.get_by_role("button", name="Sign in").click()
-    await expect(page.get_by_test_id("nav-triggers")).to_be_visible()
+    await page.get_by_test_id("login-email").fill(email)
+    await page.get_by_test_id("login-password").fill(password)
+    await page.get_by_test_id("login-submit").click()
+    await expect(page.get_by_test_id("connection-status")).to_be_visible()
+    return page
+
+
+async def test_console_lists_stats_toggles_creates_and_edits_triggers(
+    server: RunningServer, browser: Browser, make_trigger: Make, admin: Any
+) -> None:
+    client, auth = admin
+    name = "<b>Pricing</b> help"
+    t = await make_trigger("console.html", name=name, kind="time_on_page", seconds=30)
+    # Two visitors saw it; one opened it, the other dismissed it.
+    for kinds in (["show", "open"], ["show", "dismiss"]):
+        v = Visitor(server, client)
+        await v.start()
+        for kind in kinds:
+            r = await client.post(
+                "/api/v1/widget/trigger-stats",
+                headers=v.headers,
+                json={"trigger_id": t["id"], "kind": kind},
+            )
+            assert r.status_code == 204
+
+    page = await console_page(browser, server, DESKTOP, ADMIN_EMAIL, ADMIN_PASSWORD)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    await page.get_by_test_id("nav-triggers").click()
+    await expect(page).to_have_url(re.compile(r"#/triggers$"))
+    row = page.locator(f'[data-testid="trg-row"][data-id="{t["id"]}"]')
+    await expect(row).to_be_visible()
+    await expect(row.locator(".trg-name")).to_have_text(name)  # as text, not markup
+    assert await row.locator("b").count() == 0
+    await expect(row.get_by_test_id("trg-shows")).to_have_text("2")
+    await expect(row.get_by_test_id("trg-opens")).to_have_text("1")
+    await expect(row.get_by_test_id("trg-dismissals")).to_have_text("1")
+    await expect(row.get_by_test_id("trg-rate")).to_have_text("50%")
+    await expect(row).to_contain_text("30 s on the page")
+    await expect(page.get_by_test_id("nav-triggers")).to_have_attribute("aria-current", "page")
+    await shot(page, "e2e-triggers-console-desktop")
+
+    # Off and on again from the list.
+    toggle = row.get_by_test_id("trg-toggle")
+    await expect(toggle).to_have_attribute("aria-checked", "true")
+    await toggle.click()
+    await expect(toggle).to_have_attribute("aria-checked", "false")
+    r = await client.get(f"/api/v1/triggers/{t['id']}", headers=auth)
+    assert r.json()["enabled"] is False
+    site = (await Visitor(server, client).start())["site"]
+    assert t["id"] not in [x["id"] for x in site["triggers"]]
+    await row.get_by_test_id("trg-toggle").click()
+    await expect(row.get_by_test_id("trg-toggle")).to_have_attribute("aria-checked", "true")
+
+    # Create: field errors first, then a valid trigger.
+    await page.get_by_test_id("trg-new").click()
+    form = page.get_by_test_id("trg-form")
+    await expect(form).to_be_visible()
+    await page.get_by_test_id("trg-name").fill("Scrolled the docs")
+    await page.get_by_test_id("trg-kind").select_option("scroll_depth")
+    await page.get_by_test_id("trg-setting").fill("150")
+    await page.get_by_test_id("trg-save").click()
+    await expect(form.locator('[data-field="trg-f-percent"]')).to_have_text(
+        "A whole number from 1 to 100."
+    )
+    await expect(form.locator('[data-field="trg-f-message"]')).to_have_text(
+        "Write the message visitors will see."
+    )
+    await expect(page.get_by_test_id("trg-setting")).to_be_focused()
+    await page.get_by_test_id("trg-setting").fill("60")
+    await page.get_by_test_id("trg-message").fill("Stuck in the docs? Ask me anything.")
+    await page.get_by_test_id("trg-pages").locator("select").select_option("glob")
+    await page.get_by_test_id("trg-pages").locator("input").fill("/trg/console-docs/*")
+    await form.locator("#trg-f-cooldown_minutes").fill("0")
+    await shot(page, "e2e-triggers-console-form-desktop")
+    await page.get_by_test_id("trg-save").click()
+    await expect(page).to_have_url(re.compile(r"#/triggers$"))
+    created = page.locator('[data-testid="trg-row"]', has_text="Scrolled the docs")
+    await expect(created).to_contain_text("Scrolled 60%")
+    new_id = int(await created.get_attribute("data-id") or 0)
+    r = await client.get(f"/api/v1/triggers/{new_id}", headers=auth)
+    got = r.json()
+    assert (got["kind"], got["percent"], got["cooldown_minutes"]) == ("scroll_depth", 60, 0)
+    assert got["pages"] == [{"match": "glob", "value": "/trg/console-docs/*"}]
+
+    # Edit it, then delete it.
+    await created.locator(".trg-name").click()
+    await expect(page.get_by_test_id("trg-message")).to_have_value(
+        "Stuck in the docs? Ask me anything."
+    )
+    await expect(page.get_by_test_id("trg-stats")).to_contain_text("Shows0")
+    await page.get_by_test_id("trg-message").fill("Need a hand with the docs?")
+    await page.get_by_test_id("trg-save").click()
+    await expect(created).to_be_visible()
+    r = await client.get(f"/api/v1/triggers/{new_id}", headers=auth)
+    assert r.json()["message"] == "Need a hand with the docs?"
+    await created.locator(".trg-name").click()
+    await page.get_by_test_id("trg-delete").click()
+    await expect(page).to_have_url(re.compile(r"#/triggers$"))
+    await expect(created).to_have_count(0)
+    assert (await client.get(f"/api/v1/triggers/{new_id}", headers=auth)).status_code == 404
+    assert not errors
+    await page.context.close()
+
+    # A phone: the same page, one column.
+    phone = await console_page(browser, server, PHONE, ADMIN_EMAIL, ADMIN_PASSWORD)
+    await phone.goto(f"{server.url}/console#/triggers")
+    await expect(phone.locator(f'[data-testid="trg-row"][data-id="{t["id"]}"]')).to_be_visible()
+    await shot(phone, "e2e-triggers-console-phone")
+    await phone.locator(f'[data-testid="trg-row"][data-id="{t["id"]}"] .trg-name').click()
+    await expect(phone.get_by_test_id("trg-form")).to_be_visible()
+    await shot(phone, "e2e-triggers-console-form-phone")
+    await phone.context.close()
+
+
+async def test_plain_agents_have_no_triggers_page(server: RunningServer, browser: Browser) -> None:
+    await signed_in(server, Role.agent)
+    email = f"agent-{server.settings.port}@example.com"
+    page = await console_page(browser, server, DESKTOP, email, PASSWORD)
+    await expect(page.get_by_test_id("nav-triggers")).to_be_hidden()
+    await page.goto(f"{server.url}/console#/triggers")
+    await expect(page.get_by_text("Triggers are for support leads")).to_be_visible()
+    await page.context.close()

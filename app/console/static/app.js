@@ -11,6 +11,7 @@ import { createNav, createList, VIEWS } from './inbox.js';
 import { createConversationPane } from './conversation.js';
 import { createContextPanel } from './context.js';
 import { createKnowledgeBase, isKbRoute } from './kb.js';
+import { createTriggers, isTriggersRoute } from './triggers.js';
 
 const DEFAULT_VIEW = 'all';
 const root = document.getElementById('app');
@@ -91,6 +92,10 @@ function createApp(initialAgent) {
   const kbase = createKnowledgeBase({ getMe: () => state.me });
   shell.append(kbase.el);
   nav.el.insertBefore(kbase.navSection, nav.el.querySelector('.nav-foot'));
+  // Proactive triggers (leads and admins): its own page and nav section, like the knowledge base.
+  const trig = createTriggers({ getMe: () => state.me });
+  shell.append(trig.el);
+  nav.el.insertBefore(trig.navSection, nav.el.querySelector('.nav-foot'));
   root.replaceChildren(shell);
   nav.setAgent(state.me);
 
@@ -114,6 +119,7 @@ function createApp(initialAgent) {
   }
 
   function updateTitle() {
+    if (shell.dataset.mode === 'triggers') return;
     if (shell.dataset.mode === 'kb') return;
     const n = new Set([...state.fresh, ...state.unread]).size;
     const v = VIEWS.find((x) => x.id === state.view);
@@ -364,6 +370,15 @@ function createApp(initialAgent) {
   }
 
   function route() {
+    if (isTriggersRoute(location.hash)) {
+      shell.dataset.mode = 'triggers';
+      state.view = null;
+      nav.setView(null);
+      kbase.deactivate();
+      trig.route(location.hash);
+      return;
+    }
+    trig.deactivate();
     if (isKbRoute(location.hash)) {
       shell.dataset.mode = 'kb';
       state.view = null; // coming back to the inbox reloads its list
@@ -396,6 +411,7 @@ function createApp(initialAgent) {
 
   // ---- keyboard ----
   function onKey(ev) {
+    if (shell.dataset.mode === 'triggers') return; // inbox shortcuts only
     if (ev.key === 'Escape' && state.contextOpen) {
       setContextOpen(false, true);
       return;
@@ -433,6 +449,7 @@ function createApp(initialAgent) {
 
   route();
   kbase.load();
+  trig.load();
   stream.start();
 
   // Validate the stored token and refresh the agent profile.
@@ -456,6 +473,7 @@ function createApp(initialAgent) {
       for (const t of state.typing.values()) clearTimeout(t);
       window.removeEventListener('hashchange', onHash);
       kbase.destroy();
+      trig.destroy();
       document.removeEventListener('keydown', onKey);
     },
   };
