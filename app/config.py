@@ -67,6 +67,17 @@ class Settings(BaseSettings):
     # Escalation policy and guardrails; empty means prompts/policy.yaml.
     bot_policy_path: str = ""
 
+    # CRM webhooks (app/crm): the outbox worker's retries and time-outs. A delivery is
+    # retried after ~backoff * 2^(n-1) seconds (jittered, capped) and is dead after
+    # max_attempts tries (about a day with these defaults); dead ones are replayed by hand.
+    webhooks_enabled: bool = True
+    webhook_workers: int = 4
+    webhook_poll_seconds: float = 2.0
+    webhook_timeout_seconds: float = 10.0
+    webhook_backoff_seconds: float = 10.0
+    webhook_backoff_max_seconds: float = 3600.0
+    webhook_max_attempts: int = 12
+
     @property
     def sqlite_path(self) -> Path:
         """Path of the embedded SQLite database."""

@@ -17,14 +17,20 @@ from app.articles.router import router as kb_router
 from app.bot import service as bot_service
 from app.bot.worker import BotWorker, set_worker
 from app.config import Settings, get_settings, set_settings
+from app.contacts import router as contacts
 from app.conversations.router import router as conversations_router
+from app.crm import outbox as crm_outbox
+from app.crm import router as crm
+from app.crm.worker import start_webhooks, stop_webhooks
 from app.db import dispose_engine, init_engine
 from app.demo.router import router as demo_router
 from app.errors import install_error_handlers
 from app.evals.router import router as evals_router
 from app.events.bus import make_bus, set_bus
+from app.events.service import add_listener
 from app.gaps.router import router as gaps_router
 from app.middleware import RateLimitMiddleware, SecurityHeadersMiddleware, SiteCORSMiddleware
+from app.pii import install as install_pii_masking
 from app.sites.router import router as sites_router
 from app.triggers.router import router as triggers_router
 from app.triggers.router import widget_router as trigger_stats_router
@@ -75,9 +81,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         set_bus(bus)
         async with AsyncExitStack() as stack:
             worker = await start_bot(settings, stack)
+            # CRM webhooks: delivers the outbox (retries, order, dead letters).
+            await start_webhooks(settings)
             try:
                 yield
             finally:
+                await stop_webhooks()
                 if worker is not None:
                     await worker.stop()
                 set_worker(None)
@@ -94,6 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_pii_masking()  # no email, phone or card number reaches a log line
+    add_listener(crm_outbox.on_recorded)  # webhook outbox rows, in the events' transaction
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(SiteCORSMiddleware)
     app.add_middleware(
@@ -111,6 +122,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(evals_router)
     app.include_router(help_router)
     app.include_router(demo_router)
+    app.include_router(contacts.widget_router)
+    app.include_router(contacts.router)
+    app.include_router(contacts.identity_router)
+    app.include_router(crm.router)
+    app.include_router(crm.inbound_router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -3,8 +3,9 @@
 from app.agents.models import Agent, Availability, Role
 from app.articles.models import Article, ArticleVersion
 from app.bot.models import BotJob
-from app.contacts.models import Contact
+from app.contacts.models import Contact, ContactNote
 from app.conversations.models import Conversation, ConversationEvent, Message, Sender, Status
+from app.crm.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from app.evals.models import EvalReport, EvalRun
 from app.routing.models import Assignment, RoutingRule
 from app.sites.models import Site
@@ -20,6 +21,7 @@ __all__ = [
     "Availability",
     "BotJob",
     "Contact",
+    "ContactNote",
     "Conversation",
     "ConversationEvent",
     "EvalReport",
@@ -36,4 +38,7 @@ __all__ = [
     "Trigger",
     "TriggerStat",
     "VisitorSession",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import update
@@ -16,6 +18,94 @@ from app.db import sessionmaker, utcnow
 from app.events.bus import get_bus, site_channel, visitor_channel
 
 _PENDING = "parley_pending_events"
+_RECORDED = "parley_recorded_events"  # conversation and other domain events, in order
+_AFTER_COMMIT = "parley_after_commit"
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """A fact recorded in a transaction, as listeners see it just before the commit.
+
+    Conversation events carry their conversation and sequence number; others (e.g.
+    ``contact.updated``) carry ``contact_id``.
+    """
+
+    type: str
+    site_id: int
+    data: dict[str, Any]
+    created_at: datetime
+    conversation_id: int | None = None
+    seq: int | None = None
+    contact_id: int | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+RecordedListener = Callable[[AsyncSession, list[RecordedEvent]], Awaitable[None]]
+_listeners: list[RecordedListener] = []
+
+
+def add_listener(fn: RecordedListener) -> None:
+    """Hand every transaction's recorded events to ``fn`` before it commits (e.g. the
+    webhook outbox), so what it writes commits or rolls back with the events."""
+    if fn not in _listeners:
+        _listeners.append(fn)
+
+
+def remove_listener(fn: RecordedListener) -> None:
+    """Stop calling ``fn``."""
+    if fn in _listeners:
+        _listeners.remove(fn)
+
+
+def record_domain_event(
+    session: AsyncSession,
+    site_id: int,
+    type_: str,
+    data: dict[str, Any],
+    *,
+    contact_id: int | None = None,
+    meta: dict[str, Any] | None = None,
+) -> None:
+    """Record a fact outside any conversation's stream (listeners see it before commit)."""
+    session.info.setdefault(_RECORDED, []).append(
+        RecordedEvent(
+            type=type_,
+            site_id=site_id,
+            data=to_jsonable(data),
+            created_at=utcnow(),
+            contact_id=contact_id,
+            meta=meta or {},
+        )
+    )
+
+
+def after_commit(session: AsyncSession, fn: Callable[[], None]) -> None:
+    """Run ``fn`` once this session's transaction has committed (e.g. wake a worker)."""
+    callbacks: list[Callable[[], None]] = session.info.setdefault(_AFTER_COMMIT, [])
+    if fn not in callbacks:
+        callbacks.append(fn)
+
+
+async def run_listeners(session: AsyncSession) -> None:
+    """Give the listeners this transaction's events (call right before commit)."""
+    recorded: list[ConversationEvent | RecordedEvent] = session.info.pop(_RECORDED, [])
+    if not recorded or not _listeners:
+        return
+    events = [
+        RecordedEvent(
+            type=e.type,
+            site_id=e.site_id,
+            data=e.data,  # final now: add_message fills it in after record_event
+            created_at=e.created_at,
+            conversation_id=e.conversation_id,
+            seq=e.seq,
+        )
+        if isinstance(e, ConversationEvent)
+        else e
+        for e in recorded
+    ]
+    for fn in list(_listeners):
+        await fn(session, events)
 
 
 def to_jsonable(data: Any) -> Any:
@@ -59,6 +149,7 @@ async def record_event(
     session.add(event)
     await session.flush()
     session.info.setdefault(_PENDING, []).append((event, conversation.session_id))
+    session.info.setdefault(_RECORDED, []).append(event)
     return event
 
 
@@ -88,6 +179,8 @@ async def publish_pending(session: AsyncSession) -> None:
 def discard_pending(session: AsyncSession) -> None:
     """Forget events of a rolled-back transaction."""
     session.info.pop(_PENDING, None)
+    session.info.pop(_RECORDED, None)
+    session.info.pop(_AFTER_COMMIT, None)
 
 
 class ConversationRef(Protocol):
@@ -123,9 +216,12 @@ async def unit_of_work() -> AsyncIterator[AsyncSession]:
     async with sessionmaker()() as session:
         try:
             yield session
+            await run_listeners(session)
             await session.commit()
         except BaseException:
             await session.rollback()
             discard_pending(session)
             raise
         await publish_pending(session)
+        for fn in session.info.pop(_AFTER_COMMIT, []):
+            fn()

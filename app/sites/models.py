@@ -11,6 +11,13 @@ from sqlmodel import Field, SQLModel
 from app.db import JSONType, UTCDateTime, utcnow
 
 
+def new_identity_secret() -> str:
+    """A random secret the site's backend signs visitor identities with (HMAC or JWT)."""
+    import secrets
+
+    return "ids_" + secrets.token_urlsafe(32)
+
+
 class Site(SQLModel, table=True):
     """A website with a public widget key and the origins allowed to use it."""
 
@@ -25,4 +32,7 @@ class Site(SQLModel, table=True):
     business_hours: dict[str, Any] | None = Field(
         default=None, sa_column=Column(JSONType, nullable=True)
     )
+    # Signs Parley('identify') calls on the site's backend (see widget/README.md); admins
+    # view and rotate it in the console. Never sent to the widget.
+    identity_secret: str = Field(default_factory=new_identity_secret, max_length=100)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

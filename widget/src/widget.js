@@ -132,9 +132,21 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
   function reauth() {
     if (!reauthing) {
       setToken(null);
-      reauthing = openSession().then(applySession).finally(() => { reauthing = null; });
+      reauthing = openSession().then((data) => { applySession(data); sendIdentity(); }).finally(() => { reauthing = null; });
     }
     return reauthing;
+  }
+
+  // Parley('identify'): sent once there is a session (and again for a new one). A bad
+  // signature is a 403 that changes nothing; no signature keeps the details unverified.
+  function sendIdentity() {
+    const t = S.identity;
+    if (!t || !S.token || S.dead) return;
+    const id = t.id != null ? t.id : t.user_id;
+    call('POST', '/api/v1/widget/identify', {
+      id: id == null ? undefined : String(id), email: t.email, name: t.name, attributes: t.attributes,
+      signature: t.signature != null ? t.signature : t.user_hash, jwt: t.jwt,
+    }).then((r) => emit('identify', r), (e) => console.warn('[Parley] identify: ' + e.message));
   }
 
   function applySession(data) {
@@ -795,6 +807,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
         startTriggers();
         ensureStream();
         flush();
+        sendIdentity();
         if (S.open) scrollToEnd(true);
         return;
       } catch (e) {
@@ -833,8 +846,8 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     on(name, fn) { if (typeof fn === 'function') (handlers[name] = handlers[name] || []).push(fn); },
     off(name, fn) { const l = handlers[name]; if (l) handlers[name] = fn ? l.filter((f) => f !== fn) : []; },
     shutdown,
-    // Stored for now; wired to the identity and trigger endpoints when the API has them.
-    identify(traits) { if (traits && typeof traits === 'object') S.identity = Object.assign({}, S.identity, traits); },
+    // {id, email, name, attributes, signature | jwt}: verified on the server (widget/README.md).
+    identify(traits) { if (traits && typeof traits === 'object') { S.identity = Object.assign({}, S.identity, traits); sendIdentity(); } },
     track(name, props) { if (name) { S.tracked.push({ name: String(name), props: props || null, at: new Date().toISOString() }); if (S.tracked.length > 50) S.tracked.shift(); if (T) T.track(String(name)); } },
     unreadCount() { return S.unread; },
   };
