@@ -9,6 +9,7 @@ import styles from './widget.css';
 import { h, icon } from './dom.js';
 import { render as renderMarkdown, safeUrl } from './markdown.js';
 import { openStream } from './sse.js';
+import { backLabel, offlineCss, offlineForm } from './offline.js';
 import { triggers } from './triggers.js';
 
 const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'dev';
@@ -168,7 +169,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     const hs = host.style;
     for (const [k, v] of [['position', 'fixed'], ['z-index', '2147483000'], ['top', 'auto'], ['left', 'auto'], ['bottom', '0'], ['right', '0'], ['width', '0'], ['height', '0'], ['display', 'block'], ['margin', '0'], ['padding', '0'], ['border', '0'], ['transform', 'none'], ['contain', 'none']]) hs.setProperty(k, v, 'important');
     root = host.attachShadow({ mode: 'open' });
-    const css = tokens + styles;
+    const css = tokens + styles + offlineCss;
     if (root.adoptedStyleSheets !== undefined && w.CSSStyleSheet && 'replaceSync' in CSSStyleSheet.prototype) {
       const sheet = new CSSStyleSheet();
       sheet.replaceSync(css); // constructable sheets are not subject to style-src CSP
@@ -218,7 +219,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     },
     h('header', { class: 'pl-head' }, $.avatar, h('div', { class: 'pl-titles' }, $.title, $.status),
       h('button', { type: 'button', class: 'pl-icon-btn', 'aria-label': 'Close chat', 'data-testid': 'parley-close', onclick: () => setOpen(false, true) }, icon('down', 22))),
-    $.banner, $.log, $.actions, $.form,
+    $.banner, $.log, ($.offline = offlineForm({ send: sendOffline, draft: (v) => (v === undefined ? read(session, KEY + ':offline') : write(session, KEY + ':offline', v)), uuid })).el, $.actions, $.form,
     h('div', { class: 'pl-foot' }, 'Powered by Parley'));
 
     $.previewAuthor = h('div', { class: 'pl-preview-author' });
@@ -314,14 +315,25 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     const status = conv ? conv.status : 'bot';
     const same = $.status.dataset.status === status && (!conv || !prev || prev.assignee_name === conv.assignee_name);
     let text;
-    if (status === 'queued') text = 'Waiting for a teammate…';
+    // Out of business hours (header) or an offline message waiting: say when the team is back.
+    const next = S.site && S.site.next_opening;
+    const away = conv && conv.offline && status === 'queued' ? 'offline'
+      : S.site && S.site.open_now === false && !(next && Date.now() >= Date.parse(next)) && status === 'bot' ? 'away' : '';
+    const back = away ? backLabel(next) : '';
+    if (away) text = 'We’re away' + (back ? ' · ' + backLabel(next, true) : '');
+    else if (status === 'queued') text = 'Waiting for a teammate…';
     else if (status === 'assigned') {
       const who = conv.assignee_name || 'A teammate';
       // "Ada joined" when it happens live; "Ada is here" when restored on a later page.
       text = same ? $.statusText.textContent : who + (live ? ' joined' : ' is here');
     } else if (status === 'closed') text = 'Conversation closed';
     else text = 'Bot · answers instantly';
-    $.status.dataset.status = status;
+    $.status.dataset.status = away ? 'away' : status;
+    const offlineWas = $.form.hidden;
+    $.form.hidden = $.offline.update(conv, {
+      back, email: S.identity && S.identity.email, focus: live && S.open, touch: w.matchMedia && matchMedia('(pointer: coarse)').matches,
+    }) === 'form';
+    if ($.form.hidden && !offlineWas) scrollToEnd(true);
     $.statusText.textContent = text;
     // Avatar: the assigned teammate's initial, otherwise the bot.
     $.avatar.textContent = '';
@@ -672,6 +684,18 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
   function retryNow() { sendAttempt = 0; flush(); }
 
   // ---------------------------------------------------------------- handoff
+  // The offline form's submit: stored as a visitor message, the email on the conversation.
+  async function sendOffline(body) {
+    const data = await call('POST', '/api/v1/widget/offline-message', body);
+    const first = !S.conversation;
+    if (data && data.message) {
+      if (first) noteSeq(data.message.seq);
+      addMessage(data.message, true);
+    }
+    if (data && data.conversation) setConversation(data.conversation, true);
+    ensureStream();
+  }
+
   async function handoff() {
     if ($.human.getAttribute('aria-busy') === 'true') return;
     $.human.setAttribute('aria-busy', 'true');
