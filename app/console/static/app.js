@@ -11,6 +11,7 @@ import { createNav, createList, VIEWS } from './inbox.js';
 import { createConversationPane } from './conversation.js';
 import { createContextPanel } from './context.js';
 import { createKnowledgeBase, isKbRoute } from './kb.js';
+import { createSettings, isSettingsRoute } from './settings.js';
 import { createTriggers, isTriggersRoute } from './triggers.js';
 
 const DEFAULT_VIEW = 'all';
@@ -92,6 +93,10 @@ function createApp(initialAgent) {
   const kbase = createKnowledgeBase({ getMe: () => state.me });
   shell.append(kbase.el);
   nav.el.insertBefore(kbase.navSection, nav.el.querySelector('.nav-foot'));
+  // Settings (business hours): the same pattern, after the knowledge base.
+  const settings = createSettings({ getMe: () => state.me });
+  shell.append(settings.el);
+  nav.el.insertBefore(settings.navSection, nav.el.querySelector('.nav-foot'));
   // Proactive triggers (leads and admins): its own page and nav section, like the knowledge base.
   const trig = createTriggers({ getMe: () => state.me });
   shell.append(trig.el);
@@ -120,7 +125,7 @@ function createApp(initialAgent) {
 
   function updateTitle() {
     if (shell.dataset.mode === 'triggers') return;
-    if (shell.dataset.mode === 'kb') return;
+    if (shell.dataset.mode === 'kb' || shell.dataset.mode === 'settings') return;
     const n = new Set([...state.fresh, ...state.unread]).size;
     const v = VIEWS.find((x) => x.id === state.view);
     document.title = `${n ? `(${n}) ` : ''}${v ? v.label : 'Inbox'} · Parley`;
@@ -370,6 +375,15 @@ function createApp(initialAgent) {
   }
 
   function route() {
+    if (isSettingsRoute(location.hash)) {
+      shell.dataset.mode = 'settings';
+      state.view = null;
+      nav.setView(null);
+      kbase.deactivate();
+      settings.route(location.hash);
+      return;
+    }
+    settings.deactivate();
     if (isTriggersRoute(location.hash)) {
       shell.dataset.mode = 'triggers';
       state.view = null;
@@ -416,7 +430,7 @@ function createApp(initialAgent) {
       setContextOpen(false, true);
       return;
     }
-    if (shell.dataset.mode === 'kb') return; // inbox shortcuts only
+    if (shell.dataset.mode !== 'inbox') return; // inbox shortcuts only
     const t = ev.target;
     const typingTarget = t instanceof HTMLElement && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
     const plain = !typingTarget && !ev.ctrlKey && !ev.metaKey && !ev.altKey;

@@ -5,6 +5,7 @@ import {
   h, icon, statusPill, humanize, priorityLabel, timeEl, parseTime, visitorName,
 } from './dom.js';
 import { renderMarkdown, safeUrl, extLink } from './markdown.js';
+import { mailtoLink } from './offline.js';
 
 function section(title, ...children) {
   const id = `ctx-${title.toLowerCase().replace(/[^a-z]+/g, '-')}`;
@@ -115,12 +116,20 @@ export function createContextPanel({ onClose }) {
       reason ? humanize(reason) : 'Not escalated');
     const intentEl = h('span', { class: 'intent-chip', 'data-testid': 'intent' }, intent ? humanize(intent) : 'Unknown');
     if (!intent) intentEl.classList.add('is-none');
+    const offline = Boolean(c.offline || handoff?.offline);
+    const email = c.offline_email || handoff?.email || null;
     const triage = [
       h('dl', { class: 'ctx-dl' },
+        offline ? row('Offline message', email ? mailtoLink(email, 'ctx-mail') : 'No email left yet', { 'data-testid': 'ctx-offline' }) : null,
         row('Handoff reason', reasonEl),
         row('Detected intent', intentEl),
         row('Confidence', confidenceNode(confidence))),
     ];
+    if (offline) {
+      triage.push(h('p', { class: 'ctx-muted ctx-offline-hint' }, email
+        ? 'Left out of business hours. The email was typed by the visitor and is not verified. Parley doesn’t send email: your reply reaches their chat if they come back.'
+        : 'Left out of business hours. Parley doesn’t send email: your reply reaches their chat if they come back.'));
+    }
     if (handoff?.summary) {
       triage.push(h('div', { class: 'ctx-summary' },
         h('div', { class: 'ctx-subheading' }, icon('sparkle', 13), 'Handoff summary'),

@@ -7,6 +7,7 @@ import {
   uuid, toast,
 } from './dom.js';
 import { renderMarkdown, safeUrl, extLink } from './markdown.js';
+import { offlineNote } from './offline.js';
 
 const GROUP_GAP_MS = 5 * 60 * 1000;
 const TYPING_TTL_MS = 8000;
@@ -305,9 +306,11 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
       noteKind = 'warning';
     } else if (!mineAssigned && assignee) noteText = `${assignee} is handling this conversation.`;
     note.replaceChildren();
-    note.hidden = !noteText;
-    note.dataset.kind = noteKind;
-    if (noteText) note.append(icon(noteKind === 'warning' ? 'flag' : 'info', 14), h('span', null, noteText));
+    const offline = offlineNote(conv);
+    note.hidden = !noteText && !offline;
+    note.dataset.kind = offline ? 'info' : noteKind;
+    if (offline) note.append(icon('info', 14), offline);
+    else if (noteText) note.append(icon(noteKind === 'warning' ? 'flag' : 'info', 14), h('span', null, noteText));
   }
 
   function renderTyping() {

@@ -6,6 +6,7 @@ import {
   h, append, icon, logoMark, hueFor, initials, visitorName, plainPreview, relTime, longTime, parseTime,
   statusPill, humanize, priorityLabel,
 } from './dom.js';
+import { offlineBadge } from './offline.js';
 
 export const VIEWS = [
   { id: 'mine', label: 'Mine', icon: 'user', title: 'Assigned to me' },
@@ -111,11 +112,12 @@ export function createList({ getHref }) {
 
   function rowSig(item, flags) {
     return JSON.stringify([item.status, item.visitor_name, item.last_message, item.assignee, item.handoff_reason,
-      item.priority, item.updated_at, item.created_at, flags]);
+      item.priority, item.updated_at, item.created_at, flags, item.offline, item.offline_email]);
   }
 
   function fillRow(a, item, flags, view) {
-    const name = visitorName(item);
+    // An offline message's typed email is the best name the agent has (unverified).
+    const name = item.offline && item.offline_email ? item.offline_email : visitorName(item);
     const last = item.last_message;
     const when = last?.created_at || item.updated_at || item.created_at;
     a.href = getHref(view, item.id);
@@ -146,8 +148,12 @@ export function createList({ getHref }) {
     }, d ? relTime(when) : '');
     if (d) time.dataset.rel = 'short';
 
-    const tags = h('span', { class: 'conv-tags' }, statusPill(item.status));
-    if (item.handoff_reason) {
+    // A waiting offline message says so with its own badge instead of "Queued".
+    const tags = h('span', { class: 'conv-tags' }, item.offline && item.status === 'queued' ? null : statusPill(item.status));
+    if (item.offline) {
+      // Left out of business hours: what matters is that, and where to reply.
+      tags.append(offlineBadge(item));
+    } else if (item.handoff_reason) {
       tags.append(h('span', { class: 'badge badge--escalated', title: `Escalated: ${humanize(item.handoff_reason)}` },
         icon('flag', 12), h('span', { class: 'badge-text' }, humanize(item.handoff_reason))));
     }
