@@ -312,6 +312,26 @@ async def test_custom_event_from_the_js_api_also_when_queued_before_load(
     await ctx.close()
 
 
+async def test_repeat_visit(
+    server: RunningServer, browser: Browser, make_trigger: Make, admin: Any, trg_host: str
+) -> None:
+    t = await make_trigger("visit.html", kind="nth_visit", visit=2, message="Welcome back!")
+    ctx, page, _ = await visitor(server, browser)
+    await open_page(page, server, "visit.html")
+    await tick(page, 10_000)
+    await expect(bubble(page)).to_have_count(0)  # the first visit
+    await page.close()
+    await ctx.clock.fast_forward(45 * 60_000)  # away long enough: the next page is visit 2
+    page = await ctx.new_page()
+    await open_page(page, server, "visit.html")
+    await tick(page, 1_000)
+    await expect(bubble(page)).to_have_count(0)  # a moment into the page first
+    await tick(page, 3_000)
+    await expect(bubble(page)).to_contain_text("Welcome back!")
+    await wait_stats(admin, t["id"], shows=1)
+    await ctx.close()
+
+
 async def test_idle_and_form_abandonment(
     server: RunningServer, browser: Browser, make_trigger: Make, admin: Any, trg_host: str
 ) -> None:

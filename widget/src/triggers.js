@@ -11,32 +11,12 @@
 // A visit ends after 30 minutes without the page open.
 import css from './triggers.css';
 import { h, icon } from './dom.js';
+import { pageAllowed } from './pages.js';
 
 const VISIT_GAP = 30 * 60e3;
 const TYPING_QUIET = 3e3; // a keystroke this recent means "typing"
 const PENDING_TTL = 30e3; // a trigger that fired but could not show is dropped after this
 const DAY = 864e5;
-
-/** Does the URL match one of the trigger's allowed pages? (none listed: every page) */
-export function pageAllowed(pages, href) {
-  if (!pages || !pages.length) return true;
-  let u;
-  try { u = new URL(href); } catch (e) { return false; }
-  const url = u.href.toLowerCase();
-  const trim = (s) => (s.length > 1 && s.slice(-1) === '/' ? s.slice(0, -1) : s);
-  return pages.some((p) => {
-    const v = String(p.value || '').toLowerCase();
-    if (!v) return false;
-    if (p.match !== 'glob') return url.indexOf(v) >= 0;
-    // "/blog/*" matches the path (plus the query or hash only when the rule has one);
-    // anything else matches the whole URL. "*" is the only wildcard.
-    const target = v[0] === '/'
-      ? trim(u.pathname.toLowerCase()) + (v.indexOf('?') >= 0 ? u.search.toLowerCase() : '') + (v.indexOf('#') >= 0 ? u.hash.toLowerCase() : '')
-      : url;
-    const re = new RegExp('^' + trim(v).split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
-    return re.test(target);
-  });
-}
 
 /**
  * Start watching. ctx: list (the triggers), root (shadow root), ui (the widget's
