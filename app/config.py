@@ -44,6 +44,14 @@ class Settings(BaseSettings):
     bot_enabled: bool = True
     bot_workers: int = 2
 
+    # Conversation lifecycle defaults; a site may override them (app/lifecycle). Quiet
+    # conversations close after inactivity_close_minutes (0: never); a visitor writing
+    # within reopen_window_hours of a close reopens it. The sweep runs in every app
+    # process (idempotent); 0 turns it off.
+    inactivity_close_minutes: int = 30
+    reopen_window_hours: int = 24
+    lifecycle_sweep_seconds: float = 60.0
+
     # Knowledge base: uploads above this are refused (413) before they are read in full.
     kb_max_upload_bytes: int = 10 * 1024 * 1024
     # Extra origins (comma-separated) URL imports may fetch from, besides the sites' own.

@@ -22,6 +22,7 @@ from app.conversations.router import router as conversations_router
 from app.crm import outbox as crm_outbox
 from app.crm import router as crm
 from app.crm.worker import start_webhooks, stop_webhooks
+from app.csat.router import widget_router as csat_widget_router
 from app.db import dispose_engine, init_engine
 from app.demo.router import router as demo_router
 from app.errors import install_error_handlers
@@ -29,9 +30,13 @@ from app.evals.router import router as evals_router
 from app.events.bus import make_bus, set_bus
 from app.events.service import add_listener
 from app.gaps.router import router as gaps_router
+from app.lifecycle import router as lifecycle
+from app.lifecycle.service import InactivitySweeper
 from app.middleware import RateLimitMiddleware, SecurityHeadersMiddleware, SiteCORSMiddleware
 from app.pii import install as install_pii_masking
+from app.reports.router import router as reports_router
 from app.sites.router import router as sites_router
+from app.transcripts import router as transcripts
 from app.triggers.router import router as triggers_router
 from app.triggers.router import widget_router as trigger_stats_router
 from app.visitors.router import router as widget_router
@@ -83,9 +88,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             worker = await start_bot(settings, stack)
             # CRM webhooks: delivers the outbox (retries, order, dead letters).
             await start_webhooks(settings)
+            # Closes quiet conversations (per-site inactivity limits).
+            sweeper = InactivitySweeper(settings.lifecycle_sweep_seconds)
+            await sweeper.start()
             try:
                 yield
             finally:
+                await sweeper.stop()
                 await stop_webhooks()
                 if worker is not None:
                     await worker.stop()
@@ -122,6 +131,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(evals_router)
     app.include_router(help_router)
     app.include_router(demo_router)
+    app.include_router(lifecycle.widget_router)
+    app.include_router(lifecycle.router)
+    app.include_router(csat_widget_router)
+    app.include_router(transcripts.router)
+    app.include_router(transcripts.widget_router)
+    app.include_router(reports_router)
     app.include_router(contacts.widget_router)
     app.include_router(contacts.router)
     app.include_router(contacts.identity_router)

@@ -7,6 +7,7 @@ from app.contacts.models import Contact, ContactNote
 from app.conversations.models import Conversation, ConversationEvent, Message, Sender, Status
 from app.crm.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from app.evals.models import EvalReport, EvalRun
+from app.lifecycle.models import SiteLifecycle
 from app.routing.models import Assignment, RoutingRule
 from app.sites.models import Site
 from app.teams.models import Team, TeamMember
@@ -32,6 +33,7 @@ __all__ = [
     "RoutingRule",
     "Sender",
     "Site",
+    "SiteLifecycle",
     "Status",
     "Team",
     "TeamMember",

@@ -63,6 +63,10 @@ class Conversation(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The visitor's satisfaction answer after a close: one per conversation (app/csat).
+    csat_rating: int | None = None
+    csat_comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    csat_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Message(SQLModel, table=True):

@@ -89,7 +89,7 @@ async def close(
 ) -> ConversationSummary:
     """Close the conversation."""
     c = await service.get_for_agent(session, conversation_id)
-    await service.close(session, c, by=agent.name)
+    await service.close(session, c, by=agent.name, actor="agent", agent_id=agent.id)
     return (await service.summaries(session, [c]))[0]
 
 

@@ -69,6 +69,10 @@ class VisitorConversationOut(BaseModel):
     offline: bool = False
     # The email left with the offline message (None until the form is sent).
     offline_email: str | None = None
+    # Closing: when it closed, and the visitor's rating (None: not rated yet, so the
+    # widget asks once after a close; see app/csat).
+    closed_at: datetime | None = None
+    csat_rating: int | None = None
 
 
 class AgentRef(BaseModel):
@@ -106,6 +110,24 @@ class PageViewOut(BaseModel):
     at: datetime
 
 
+class CsatOut(BaseModel):
+    """The visitor's satisfaction rating of a closed conversation."""
+
+    conversation_id: int
+    rating: int
+    comment: str | None
+    submitted_at: datetime
+
+
+def csat_of(c: Conversation) -> CsatOut | None:
+    """The conversation's rating, if the visitor gave one."""
+    if c.csat_rating is None or c.csat_at is None or c.id is None:
+        return None
+    return CsatOut(
+        conversation_id=c.id, rating=c.csat_rating, comment=c.csat_comment, submitted_at=c.csat_at
+    )
+
+
 class ConversationDetail(ConversationSummary):
     """Everything an agent needs to pick a conversation up."""
 
@@ -113,6 +135,8 @@ class ConversationDetail(ConversationSummary):
     page_views: list[PageViewOut]
     messages: list[MessageOut]
     handoff: dict[str, Any] | None
+    closed_at: datetime | None = None
+    csat: CsatOut | None = None
 
 
 class ConversationList(BaseModel):
@@ -162,4 +186,6 @@ def visitor_view(c: Conversation, assignee_name: str | None) -> VisitorConversat
         last_seq=c.last_seq,
         offline=bool(handoff.get("offline")),
         offline_email=handoff.get("email"),
+        closed_at=c.closed_at,
+        csat_rating=c.csat_rating,
     )

@@ -19,6 +19,7 @@ from app.conversations.schemas import (
     ConversationSummary,
     MessageOut,
     PageViewOut,
+    csat_of,
     visitor_view,
 )
 from app.db import utcnow
@@ -131,7 +132,11 @@ async def visitor_message(
         return existing, c, False
     c = await repo.open_for_session(session, vs.id)
     if c is None:
-        c = await start(session, vs)
+        # Imported here: the lifecycle rules build on this module.
+        from app.lifecycle.service import reopen_recent
+
+        # Written again soon after a close: the same conversation reopens.
+        c = await reopen_recent(session, vs) or await start(session, vs)
     m = await add_message(session, c, Sender.visitor, text, client_message_id=client_message_id)
     if c.status == Status.bot:
         assert c.id is not None and m.id is not None
@@ -262,14 +267,35 @@ async def handback(session: AsyncSession, c: Conversation, agent: Agent) -> Conv
     return c
 
 
-async def close(session: AsyncSession, c: Conversation, by: str) -> Conversation:
-    """Close the conversation (by an agent or the visitor)."""
+async def close(
+    session: AsyncSession,
+    c: Conversation,
+    by: str,
+    *,
+    actor: str = "agent",
+    agent_id: int | None = None,
+    reason: str | None = None,
+    note: str | None = None,
+) -> Conversation:
+    """Close the conversation, recording who closed it (agent, visitor, inactivity) and why.
+
+    The ``conversation.closed`` event keeps the status it had, so a reopen knows whether
+    a person had it (app/lifecycle) and reports know who closed it (app/reports).
+    """
     if c.status == Status.closed:
         return c
+    previous = c.status.value if hasattr(c.status, "value") else str(c.status)
     c.status = Status.closed
     c.closed_at = utcnow()
     session.add(c)
-    await add_message(session, c, Sender.system, f"Conversation closed by {by}.")
+    await add_message(session, c, Sender.system, note or f"Conversation closed by {by}.")
+    await record_event(
+        session,
+        c,
+        "conversation.closed",
+        {"by": actor, "agent_id": agent_id, "reason": reason, "previous_status": previous},
+        visitor_visible=False,
+    )
     await _status_event(session, c)
     return c
 
@@ -339,4 +365,6 @@ async def detail(session: AsyncSession, c: Conversation) -> ConversationDetail:
         page_views=[PageViewOut(url=p.url, title=p.title, at=p.created_at) for p in trail],
         messages=[MessageOut.of(m) for m in msgs],
         handoff=c.handoff,
+        closed_at=c.closed_at,
+        csat=csat_of(c),
     )
