@@ -124,14 +124,9 @@ class WebhookWorker:
                 s.add(d)
                 out.append((d, sub))
             await s.flush()
-            # Detached copies: the attempt runs outside this transaction.
-            return [
-                (
-                    WebhookDelivery.model_validate(d.model_dump()),
-                    WebhookSubscription.model_validate(sub.model_dump()),
-                )
-                for d, sub in out
-            ]
+        # Sessions do not expire on commit: the rows stay readable, detached, while the
+        # attempt runs outside the claim's transaction.
+        return out
 
     async def _attempt(self, d: WebhookDelivery, sub: WebhookSubscription) -> None:
         assert self._client is not None and d.id is not None
