@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     # Escalation policy and guardrails; empty means prompts/policy.yaml.
     bot_policy_path: str = ""
 
+    # Eval suites the console offers besides the bundled ones (evals/<name>/):
+    # directories of case files, comma-separated; each is named by its suite.yaml.
+    eval_suite_dirs: str = ""
+
     # CRM webhooks (app/crm): the outbox worker's retries and time-outs. A delivery is
     # retried after ~backoff * 2^(n-1) seconds (jittered, capped) and is dead after
     # max_attempts tries (about a day with these defaults); dead ones are replayed by hand.

@@ -26,6 +26,7 @@ from app.csat.router import widget_router as csat_widget_router
 from app.db import dispose_engine, init_engine
 from app.demo.router import router as demo_router
 from app.errors import install_error_handlers
+from app.evals import worker as eval_worker
 from app.evals.router import router as evals_router
 from app.events.bus import make_bus, set_bus
 from app.events.service import add_listener
@@ -91,9 +92,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # Closes quiet conversations (per-site inactivity limits).
             sweeper = InactivitySweeper(settings.lifecycle_sweep_seconds)
             await sweeper.start()
+            # Evals run as this process's background task; without Redis it is the only one.
+            await eval_worker.start(only_process=not settings.redis_url)
             try:
                 yield
             finally:
+                await eval_worker.stop()
                 await sweeper.stop()
                 await stop_webhooks()
                 if worker is not None:
