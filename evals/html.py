@@ -31,7 +31,9 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 32px 0 10
 .meta { color: var(--muted); margin: 0; }
 .badge { display: inline-block; padding: 2px 10px; border-radius: 12px; font-weight: 600; }
 .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 24px; }
+.grid > * { min-width: 0; }
 figure { margin: 0; } figcaption { color: var(--muted); font-size: 12px; margin-top: 4px; }
+figure svg { max-width: 100%; height: auto; }
 svg text { font: 12px system-ui, sans-serif; fill: var(--fg); }
 svg .muted { fill: var(--muted); }
 table { border-collapse: collapse; width: 100%; }
