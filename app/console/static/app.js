@@ -11,6 +11,7 @@ import { createNav, createList, VIEWS } from './inbox.js';
 import { createConversationPane } from './conversation.js';
 import { createContextPanel } from './context.js';
 import { createKnowledgeBase, isKbRoute } from './kb.js';
+import { createEvals, isEvalsRoute } from './evals.js';
 import { createSettings, isSettingsRoute } from './settings.js';
 import { createTriggers, isTriggersRoute } from './triggers.js';
 
@@ -93,6 +94,10 @@ function createApp(initialAgent) {
   const kbase = createKnowledgeBase({ getMe: () => state.me });
   shell.append(kbase.el);
   nav.el.insertBefore(kbase.navSection, nav.el.querySelector('.nav-foot'));
+  // Evals (leads and admins): its own page, and a nav section right after the knowledge base.
+  const evals = createEvals({ getMe: () => state.me });
+  shell.append(evals.el);
+  kbase.navSection.after(evals.navSection);
   // Settings (business hours): the same pattern, after the knowledge base.
   const settings = createSettings({ getMe: () => state.me });
   shell.append(settings.el);
@@ -124,6 +129,7 @@ function createApp(initialAgent) {
   }
 
   function updateTitle() {
+    if (shell.dataset.mode === 'evals') return;
     if (shell.dataset.mode === 'triggers') return;
     if (shell.dataset.mode === 'kb' || shell.dataset.mode === 'settings') return;
     const n = new Set([...state.fresh, ...state.unread]).size;
@@ -393,6 +399,15 @@ function createApp(initialAgent) {
       return;
     }
     trig.deactivate();
+    if (isEvalsRoute(location.hash)) {
+      shell.dataset.mode = 'evals';
+      state.view = null; // coming back to the inbox reloads its list
+      nav.setView(null);
+      kbase.deactivate();
+      evals.route(location.hash);
+      return;
+    }
+    evals.deactivate();
     if (isKbRoute(location.hash)) {
       shell.dataset.mode = 'kb';
       state.view = null; // coming back to the inbox reloads its list
@@ -425,6 +440,7 @@ function createApp(initialAgent) {
 
   // ---- keyboard ----
   function onKey(ev) {
+    if (shell.dataset.mode === 'evals') return; // inbox shortcuts only
     if (shell.dataset.mode === 'triggers') return; // inbox shortcuts only
     if (ev.key === 'Escape' && state.contextOpen) {
       setContextOpen(false, true);
@@ -472,6 +488,7 @@ function createApp(initialAgent) {
     state.me = agent;
     session.saveAgent(agent);
     nav.setAgent(agent);
+    evals.setAgent(agent);
     if (state.detail) { conv.updateSummary(state.detail); renderContext(); }
   }).catch((err) => {
     if (err.status !== 401 && !state.me) toast('Couldn’t load your profile.', 'error');
@@ -487,6 +504,7 @@ function createApp(initialAgent) {
       for (const t of state.typing.values()) clearTimeout(t);
       window.removeEventListener('hashchange', onHash);
       kbase.destroy();
+      evals.destroy();
       trig.destroy();
       document.removeEventListener('keydown', onKey);
     },
