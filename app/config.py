@@ -52,6 +52,16 @@ class Settings(BaseSettings):
     reopen_window_hours: int = 24
     lifecycle_sweep_seconds: float = 60.0
 
+    # Routing (app/routing): the sweep that re-assigns and drains the queue runs this often
+    # in every app process (0: off). An online agent without console activity this long
+    # goes away; one whose console has been closed this long goes offline. A conversation
+    # without a team moves on when its agent has not answered within the time-out
+    # (teams set their own; 0: never).
+    routing_sweep_seconds: float = 15.0
+    agent_away_after_minutes: float = 10.0
+    agent_offline_after_seconds: float = 120.0
+    routing_answer_timeout_seconds: int = 300
+
     # Knowledge base: uploads above this are refused (413) before they are read in full.
     kb_max_upload_bytes: int = 10 * 1024 * 1024
     # Extra origins (comma-separated) URL imports may fetch from, besides the sites' own.

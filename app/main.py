@@ -36,7 +36,11 @@ from app.lifecycle.service import InactivitySweeper
 from app.middleware import RateLimitMiddleware, SecurityHeadersMiddleware, SiteCORSMiddleware
 from app.pii import install as install_pii_masking
 from app.reports.router import router as reports_router
+from app.routing import service as routing
+from app.routing.router import router as routing_router
+from app.routing.worker import RoutingSweeper
 from app.sites.router import router as sites_router
+from app.teams.router import router as teams_router
 from app.transcripts import router as transcripts
 from app.triggers.router import router as triggers_router
 from app.triggers.router import widget_router as trigger_stats_router
@@ -94,9 +98,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await sweeper.start()
             # Evals run as this process's background task; without Redis it is the only one.
             await eval_worker.start(only_process=not settings.redis_url)
+            # Re-assigns idle agents' conversations and drains the routing queue.
+            routing_sweeper = RoutingSweeper(settings.routing_sweep_seconds)
+            routing_sweeper.start()
             try:
                 yield
             finally:
+                await routing_sweeper.stop()
                 await eval_worker.stop()
                 await sweeper.stop()
                 await stop_webhooks()
@@ -118,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_pii_masking()  # no email, phone or card number reaches a log line
     add_listener(crm_outbox.on_recorded)  # webhook outbox rows, in the events' transaction
+    routing.install()  # escalations are routed by listeners on domain events
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(SiteCORSMiddleware)
     app.add_middleware(
@@ -129,6 +138,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(agents_router)
     app.include_router(conversations_router)
     app.include_router(sites_router)
+    app.include_router(teams_router)
+    app.include_router(routing_router)
     app.include_router(triggers_router)
     app.include_router(gaps_router)
     app.include_router(kb_router)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import String, cast, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.agents.models import Agent
-from app.conversations.models import Conversation, Message, Status
+from app.conversations.models import Conversation, ConversationEvent, Message, Status
 from app.visitors.models import PageView
 
 
@@ -87,11 +89,16 @@ async def page_views(session: AsyncSession, session_id: str, limit: int = 50) ->
     return list(reversed(rows))
 
 
-def _view_filter(view: str, agent_id: int):  # type: ignore[no-untyped-def]
+def _view_filter(view: str, agent_id: int, team_keys: Sequence[str] = ()):  # type: ignore[no-untyped-def]
     if view == "unassigned":
         return col(Conversation.status) == Status.queued
     if view == "mine":
         return (col(Conversation.assignee_id) == agent_id) & (
+            col(Conversation.status) != Status.closed
+        )
+    if view == "team":
+        # The agent's teams' open conversations (none when the agent is in no team).
+        return col(Conversation.team).in_(list(team_keys)) & (
             col(Conversation.status) != Status.closed
         )
     if view == "closed":
@@ -99,24 +106,59 @@ def _view_filter(view: str, agent_id: int):  # type: ignore[no-untyped-def]
     return col(Conversation.status) != Status.closed
 
 
-VIEWS = ("all", "unassigned", "mine", "closed")
+VIEWS = ("all", "unassigned", "mine", "team", "closed")
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    """Narrowing an inbox view: by team key, status, label, language (all optional)."""
+
+    team: str | None = None
+    status: str | None = None
+    label: str | None = None
+    language: str | None = None
 
 
 async def inbox(
-    session: AsyncSession, view: str, agent_id: int, limit: int = 200
+    session: AsyncSession,
+    view: str,
+    agent_id: int,
+    limit: int = 200,
+    *,
+    team_keys: Sequence[str] = (),
+    filters: InboxFilters | None = None,
 ) -> Sequence[Conversation]:
-    """Conversations of an inbox view, most recently active first."""
-    return (
-        await session.exec(
-            select(Conversation)
-            .where(_view_filter(view, agent_id))
-            .order_by(col(Conversation.updated_at).desc())
-            .limit(limit)
+    """Conversations of an inbox view: the queue by priority then wait, others most
+    recently active first."""
+    q = select(Conversation).where(_view_filter(view, agent_id, team_keys))
+    f = filters or InboxFilters()
+    if f.team:
+        q = q.where(col(Conversation.team) == f.team)
+    if f.status:
+        q = q.where(col(Conversation.status) == f.status)
+    if f.label:
+        # Labels are a JSON list of plain words; its text holds each one in quotes.
+        q = q.where(cast(col(Conversation.labels), String).like(f'%"{f.label}"%'))
+    if f.language:
+        q = q.where(
+            or_(
+                col(Conversation.lang) == f.language, col(Conversation.lang).like(f"{f.language}-%")
+            )
         )
-    ).all()
+    if view == "unassigned":
+        q = q.order_by(
+            col(Conversation.priority).desc(),
+            func.coalesce(col(Conversation.queued_at), col(Conversation.created_at)),
+            col(Conversation.id),
+        )
+    else:
+        q = q.order_by(col(Conversation.updated_at).desc())
+    return (await session.exec(q.limit(limit))).all()
 
 
-async def inbox_counts(session: AsyncSession, agent_id: int) -> dict[str, int]:
+async def inbox_counts(
+    session: AsyncSession, agent_id: int, team_keys: Sequence[str] = ()
+) -> dict[str, int]:
     """How many conversations each view holds."""
     counts: dict[str, int] = {}
     for view in VIEWS:
@@ -125,11 +167,24 @@ async def inbox_counts(session: AsyncSession, agent_id: int) -> dict[str, int]:
                 await session.exec(
                     select(func.count())
                     .select_from(Conversation)
-                    .where(_view_filter(view, agent_id))
+                    .where(_view_filter(view, agent_id, team_keys))
                 )
             ).one()
         )
     return counts
+
+
+async def routing_activity(session: AsyncSession, conversation_id: int) -> list[dict[str, Any]]:
+    """The conversation's routing events (decisions, assignments, transfer notes)."""
+    rows = await session.exec(
+        select(ConversationEvent)
+        .where(ConversationEvent.conversation_id == conversation_id)
+        .where(col(ConversationEvent.type).like("routing.%"))
+        .order_by(col(ConversationEvent.seq))
+    )
+    return [
+        {"seq": e.seq, "type": e.type, "at": e.created_at.isoformat(), **e.data} for e in rows.all()
+    ]
 
 
 async def agent_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:

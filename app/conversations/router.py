@@ -28,14 +28,25 @@ router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 async def list_conversations(
     agent: CurrentAgent,
     session: SessionDep,
-    view: str = Query("all", pattern="^(all|unassigned|mine|closed)$"),
+    view: str = Query("all", pattern="^(all|unassigned|mine|team|closed)$"),
+    team: str | None = Query(None, max_length=50, pattern=r"^[a-z][a-z0-9_-]*$"),
+    status: str | None = Query(None, pattern="^(bot|queued|assigned|closed)$"),
+    label: str | None = Query(None, max_length=40, pattern=r"^[a-z0-9][a-z0-9 _-]*$"),
+    language: str | None = Query(None, max_length=35, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]+)*$"),
 ) -> ConversationList:
-    """An inbox view with the counts of every view."""
+    """An inbox view (Mine, Unassigned = the queue, Team = my teams', All, Closed), narrowed
+    by team, status, label or language, with the counts of every view."""
     assert agent.id is not None
-    rows = list(await repo.inbox(session, view, agent.id))
+    from app.teams.repository import teams_of
+
+    keys = [t.key for t in await teams_of(session, agent.id)]
+    filters = repo.InboxFilters(
+        team=team, status=status, label=label, language=language.lower() if language else None
+    )
+    rows = list(await repo.inbox(session, view, agent.id, team_keys=keys, filters=filters))
     return ConversationList(
         items=await service.summaries(session, rows),
-        counts=await repo.inbox_counts(session, agent.id),
+        counts=await repo.inbox_counts(session, agent.id, keys),
     )
 
 

@@ -100,6 +100,11 @@ class ConversationSummary(BaseModel):
     # An offline message: left out of business hours, to answer when the team is back.
     offline: bool = False
     offline_email: str | None = None  # typed by the visitor, unverified
+    # Routing: labels, the language, when it joined the queue and when its agent got it.
+    labels: list[str] = []
+    lang: str | None = None
+    queued_at: datetime | None = None
+    assigned_at: datetime | None = None
 
 
 class PageViewOut(BaseModel):
@@ -135,6 +140,8 @@ class ConversationDetail(ConversationSummary):
     page_views: list[PageViewOut]
     messages: list[MessageOut]
     handoff: dict[str, Any] | None
+    # Routing decisions, assignments and transfer notes (agents only), oldest first.
+    activity: list[dict[str, Any]] = []
     closed_at: datetime | None = None
     csat: CsatOut | None = None
 

@@ -24,6 +24,12 @@ from app.conversations.schemas import (
 )
 from app.db import utcnow
 from app.errors import Conflict, NotFound
+from app.events.domain import (
+    ConversationAssigned,
+    ConversationEscalated,
+    ConversationReleased,
+    emit,
+)
 from app.events.service import record_event
 from app.visitors.models import VisitorSession
 
@@ -210,6 +216,8 @@ async def escalate(
     }
     session.add(c)
     await _status_event(session, c)
+    # Routing (app/routing) picks the team and an agent in this same transaction.
+    await emit(session, ConversationEscalated(c))
     return c
 
 
@@ -219,11 +227,16 @@ async def assign(session: AsyncSession, c: Conversation, agent: Agent) -> Conver
         raise Conflict("The conversation is closed.")
     if c.assignee_id == agent.id and c.status == Status.assigned:
         return c
+    from_queue, previous = c.status == Status.queued, c.assignee_id
     c.assignee_id = agent.id
     c.status = Status.assigned
+    c.assigned_at = utcnow()
     session.add(c)
     await add_message(session, c, Sender.system, f"{agent.name} joined the conversation.")
     await _status_event(session, c)
+    await emit(session, ConversationAssigned(c, agent, from_queue))
+    if previous is not None and previous != agent.id:
+        await emit(session, ConversationReleased(c, previous))
     return c
 
 
@@ -250,6 +263,7 @@ async def handback(session: AsyncSession, c: Conversation, agent: Agent) -> Conv
         raise Conflict("The conversation is closed.")
     if c.status == Status.bot:
         return c
+    released = c.assignee_id
     c.status = Status.bot
     c.assignee_id = None
     if c.handoff is not None:
@@ -264,6 +278,7 @@ async def handback(session: AsyncSession, c: Conversation, agent: Agent) -> Conv
         session, c, Sender.system, f"{agent.name} handed the conversation back to the bot."
     )
     await _status_event(session, c)
+    await emit(session, ConversationReleased(c, released))
     return c
 
 
@@ -297,6 +312,8 @@ async def close(
         visitor_visible=False,
     )
     await _status_event(session, c)
+    # The agent has room again: routing (app/routing) drains the queue to them.
+    await emit(session, ConversationReleased(c, c.assignee_id))
     return c
 
 
@@ -340,6 +357,10 @@ async def summaries(session: AsyncSession, rows: list[Conversation]) -> list[Con
                 updated_at=c.updated_at,
                 offline=bool((c.handoff or {}).get("offline")),
                 offline_email=(c.handoff or {}).get("email"),
+                labels=list(c.labels or []),
+                lang=c.lang,
+                queued_at=c.queued_at,
+                assigned_at=c.assigned_at,
             )
         )
     return out
@@ -365,6 +386,7 @@ async def detail(session: AsyncSession, c: Conversation) -> ConversationDetail:
         page_views=[PageViewOut(url=p.url, title=p.title, at=p.created_at) for p in trail],
         messages=[MessageOut.of(m) for m in msgs],
         handoff=c.handoff,
+        activity=await repo.routing_activity(session, c.id),
         closed_at=c.closed_at,
         csat=csat_of(c),
     )
