@@ -12,6 +12,7 @@ import ctypes
 import os
 import resource
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -131,17 +132,7 @@ def prepare(data_dir: Path, port: int, n_visitors: int) -> Fixture:
     fx.site_id, fx.admin_id = asyncio.run(_seed(fx))
 
     now = utcnow()
-    sessions = [
-        {
-            "id": str(uuid.uuid4()),
-            "site_id": fx.site_id,
-            "contact_id": None,
-            "context": {"url": f"{fx.origin}/demo", "language": "en"},
-            "created_at": now,
-            "last_seen_at": now,
-        }
-        for _ in range(n_visitors)
-    ]
+    sessions = _sessions(fx, n_visitors)
     # Assigned to the admin up front, so an agent reply is one message, not assign + message.
     conversations = [
         {
@@ -174,6 +165,72 @@ def prepare(data_dir: Path, port: int, n_visitors: int) -> Fixture:
     return fx
 
 
+def _sessions(fx: Fixture, n: int) -> list[dict[str, object]]:
+    from app.db import utcnow
+
+    now = utcnow()
+    return [
+        {
+            "id": str(uuid.uuid4()),
+            "site_id": fx.site_id,
+            "contact_id": None,
+            "context": {"url": f"{fx.origin}/demo", "language": "en"},
+            "created_at": now,
+            "last_seen_at": now,
+        }
+        for _ in range(n)
+    ]
+
+
+def prepare_bot(data_dir: Path, port: int, n_sessions: int, kb_dir: Path) -> Fixture:
+    """A data dir whose knowledge base is ``kb_dir`` (copied), seeded by `parley seed`.
+
+    The seed imports the demo articles through the KB service as `make run` does; their
+    chunks are already in the copied index, so nothing is embedded again (only the URLs
+    in the metadata change). Visitor sessions are bulk-inserted without conversations:
+    each visitor's first message opens one, as in the widget.
+    """
+    from sqlalchemy import create_engine, insert, text
+
+    from app.config import set_settings
+    from app.visitors.models import VisitorSession
+
+    fx = Fixture(
+        data_dir=data_dir, port=port, secret=secrets.token_urlsafe(32), site_id=0, admin_id=0
+    )
+    settings = fx.settings()
+    set_settings(settings)  # tokens minted here must verify in the server
+    shutil.copytree(kb_dir, data_dir / "chroma", ignore=shutil.ignore_patterns("ready.json"))
+    seeded = subprocess.run(
+        [str(Path(sys.executable).parent / "parley"), "seed"],
+        env=Server(fx).env(),
+        cwd=data_dir,
+        capture_output=True,
+        text=True,
+    )
+    if seeded.returncode != 0:
+        raise RuntimeError(f"parley seed failed:\n{seeded.stdout[-2000:]}{seeded.stderr[-2000:]}")
+    engine = create_engine(settings.sync_database_url)
+    try:
+        with engine.begin() as conn:
+            fx.site_id = int(
+                conn.execute(
+                    text('SELECT id FROM site WHERE "key" = :k'), {"k": settings.demo_site_key}
+                ).scalar_one()
+            )
+            fx.admin_id = int(
+                conn.execute(
+                    text("SELECT id FROM agent WHERE email = :e"), {"e": settings.admin_email}
+                ).scalar_one()
+            )
+            rows = _sessions(fx, n_sessions)
+            conn.execute(insert(VisitorSession.__table__), rows)  # type: ignore[attr-defined]
+    finally:
+        engine.dispose()
+    fx.visitors = [(str(r["id"]), 0) for r in rows]
+    return fx
+
+
 def _child_setup() -> None:
     # Runs in the child between fork and exec: die with the bench, and have the same fd headroom.
     with contextlib.suppress(Exception):
@@ -185,9 +242,19 @@ def _child_setup() -> None:
 class Server:
     """`parley serve` on 127.0.0.1:<port> in its own session, output to a log file."""
 
-    def __init__(self, fx: Fixture, *, redis_url: str = "", log_name: str = "server.log") -> None:
+    def __init__(
+        self,
+        fx: Fixture,
+        *,
+        redis_url: str = "",
+        log_name: str = "server.log",
+        bot: bool = False,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         self.fx = fx
         self.redis_url = redis_url
+        self.bot = bot
+        self.extra_env = dict(extra_env or {})
         self.log_path = fx.data_dir / log_name
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -203,11 +270,12 @@ class Server:
             PARLEY_SECRET_KEY=self.fx.secret,
             PARLEY_PUBLIC_URL=self.fx.origin,
             PARLEY_DEMO_ALLOWED_ORIGINS=self.fx.origin,
-            PARLEY_BOT_ENABLED="false",
+            PARLEY_BOT_ENABLED="true" if self.bot else "false",
             PARLEY_RATE_LIMITS="false",
             PARLEY_REDIS_URL=self.redis_url,
             PYTHONUNBUFFERED="1",
         )
+        env.update(self.extra_env)
         return env
 
     def start(self, timeout: float = 60.0) -> None:
