@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+from pathlib import Path
 from typing import Any
 
 from rich.table import Table
@@ -218,3 +220,151 @@ def notes_for(out: dict[str, Any]) -> list[str]:
                 + " | ".join(line.strip()[:160] for line in log["first"][:2])
             )
     return notes
+
+
+WIDGET_DIST = Path(__file__).resolve().parent.parent / "widget" / "dist"
+WIDGET_TOTAL_KB = 30.0
+WIDGET_LOADER_KB = 3.0
+
+
+def widget_sizes() -> dict[str, Any] | None:
+    """Gzipped sizes (level 9, as widget/build.mjs measures) of the built widget, if built."""
+    files = {"loader": WIDGET_DIST / "loader.js", "widget": WIDGET_DIST / "widget.js"}
+    if not all(p.exists() for p in files.values()):
+        return None
+    kb = {k: len(gzip.compress(p.read_bytes(), compresslevel=9)) / 1024 for k, p in files.items()}
+    return {
+        "loader_kb_gz": round(kb["loader"], 2),
+        "widget_kb_gz": round(kb["widget"], 2),
+        "total_kb_gz": round(kb["loader"] + kb["widget"], 2),
+    }
+
+
+def _v(ok: bool | None, bad: str = "OVER") -> str:
+    return "not run" if ok is None else ("OK" if ok else bad)
+
+
+def budget_summary(out: dict[str, Any]) -> list[list[str]]:
+    """One row per DESIGN.md §3 budget: (budget, measured, verdict)."""
+    rows: list[list[str]] = []
+    bot = out.get("bot") or {}
+    at20 = [r for r in bot.get("runs", []) if r["conversations"] >= 20]
+    budget = (
+        "Bot turn, 10k-chunk KB: first answer token ≤ 30 ms p50, ≤ 100 ms p99 at 20 conversations"
+    )
+    if not at20:
+        rows.append([budget, "—", "not run"])
+    for r in at20:
+        f = r["first_ms"]
+        p50 = "never" if f["p50"] is None else f"{f['p50']:.0f}"
+        p99 = "never" if f["p99"] is None else f"{f['p99']:.0f}"
+        ok = f["p50"] is not None and f["p99"] is not None and f["p50"] <= 30 and f["p99"] <= 100
+        rows.append(
+            [
+                budget,
+                f"p50 {p50} / p99 {p99} ms ({r['label']}, {bot['kb']['chunks']:,} chunks)",
+                _v(ok),
+            ]
+        )
+        budget = ""
+    budget = (
+        f"One process holds ≥ {STREAMS_BUDGET:,} idle widget SSE streams at ≤ {KB_BUDGET:g} KB each"
+    )
+    tops = [(r["backend"], r["levels"][-1]) for r in out.get("streams", []) if r["levels"]]
+    if not tops:
+        rows.append([budget, "—", "not run"])
+    for backend, lv in tops:
+        ok = (
+            lv["target"] >= STREAMS_BUDGET
+            and lv["held"] >= STREAMS_BUDGET
+            and lv["kb_per_stream"] <= KB_BUDGET
+        )
+        rows.append(
+            [
+                budget,
+                f"{lv['held']:,}/{lv['target']:,} held at {lv['kb_per_stream']:.1f} KB each ({backend})",
+                _v(ok),
+            ]
+        )
+        budget = ""
+    budget = f"Agent→visitor delivery p99 ≤ {P99_BUDGET_MS:g} ms at {DELIVERY_RATE:,.0f} msg/s"
+    opened = [
+        (r["backend"], run)
+        for r in out.get("delivery", [])
+        for run in r["runs"]
+        if run["mode"] == "open" and (run["target_rate"] or 0) >= DELIVERY_RATE
+    ]
+    if not opened:
+        rows.append([budget, "—", "not run"])
+    for backend, run in opened:
+        ok = (
+            run["achieved_rate"] >= 0.95 * run["target_rate"]
+            and run["p99_ms"] is not None
+            and run["p99_ms"] <= P99_BUDGET_MS
+            and run["lost"] == 0
+            and not run["errors"]
+        )
+        rows.append(
+            [
+                budget,
+                f"p99 {_lat(run['p99_ms'], 0)} ms, {run['achieved_rate']:,.0f} msg/s achieved ({backend})",
+                _v(ok),
+            ]
+        )
+        budget = ""
+    kb = out.get("kb") or {}
+    budget = "Knowledge ingestion ≥ 200 chunks/s"
+    if not kb.get("ingestion"):
+        rows.append([budget, "—", "not run"])
+    for i in kb.get("ingestion", []):
+        label = (
+            "with sentence vectors, the app default"
+            if i["sentence_vectors"]
+            else "without sentence vectors"
+        )
+        rows.append(
+            [
+                budget,
+                f"{i['chunks_per_s']:.0f} chunks/s ({label})",
+                _v(i["chunks_per_s"] >= 200, "UNDER"),
+            ]
+        )
+        budget = ""
+    big = [r for r in kb.get("retrieval", []) if r["size"] >= 100_000]
+    budget = "Retrieval ≤ 10 ms p50 at 100k chunks"
+    if not big:
+        rows.append([budget, "—", "not run"])
+    for r in big:
+        s, x = r["search_ms"], r["index_ms"]
+        rows.append(
+            [
+                budget,
+                f"search() p50 {s['p50']:.1f} ms (query embedding included; index alone {x['p50']:.1f}) at {r['chunks']:,} chunks",
+                _v(s["p50"] <= 10),
+            ]
+        )
+    w = out.get("widget")
+    budget = f"Widget ≤ {WIDGET_TOTAL_KB:g} KB gzipped in total (loader ≤ {WIDGET_LOADER_KB:g} KB)"
+    if w is None:
+        rows.append([budget, "widget/dist not built", "not run"])
+    else:
+        ok = w["total_kb_gz"] <= WIDGET_TOTAL_KB and w["loader_kb_gz"] <= WIDGET_LOADER_KB
+        rows.append(
+            [budget, f"{w['total_kb_gz']:.1f} KB (loader {w['loader_kb_gz']:.2f} KB)", _v(ok)]
+        )
+    rows.append(
+        ["No layout shift on the host", "not a bench figure: checked in the browser tests", "—"]
+    )
+    return rows
+
+
+def summary_table(rows: list[list[str]]) -> Table:
+    """DESIGN.md §3 at a glance."""
+    t = Table(title="DESIGN.md §3 budgets at a glance", title_justify="left")
+    for col in ("budget", "measured", "verdict"):
+        t.add_column(col)
+    colours = {"OK": "green", "OVER": "red", "UNDER": "red", "not run": "yellow"}
+    for budget, measured, verdict in rows:
+        c = colours.get(verdict)
+        t.add_row(budget, measured, f"[{c}]{verdict}[/{c}]" if c else verdict)
+    return t
