@@ -19,6 +19,9 @@ import uvicorn
 from app.config import Settings, set_settings
 from app.seed import DEMO_KB
 
+# The real LLM (llama.cpp's server with SmolLM2) for any test directory that needs it.
+pytest_plugins = ["tests.llm_fixtures"]
+
 PG_ADMIN_URL = os.environ.get("PARLEY_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("PARLEY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 ADMIN_EMAIL = "admin@example.com"

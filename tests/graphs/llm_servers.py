@@ -3,7 +3,7 @@
 They are real HTTP servers on 127.0.0.1 that the real ``openai`` client talks to, so
 the client's time-outs, errors and streaming are exercised end to end; the scripted
 one makes the grounding and retraction paths deterministic. The real model (SmolLM2
-under llama.cpp's server) is started by the ``smollm2`` fixture in test_llm.py.
+under llama.cpp's server) is started by the ``smollm2`` fixture in tests/llm_fixtures.py.
 """
 
 from __future__ import annotations
