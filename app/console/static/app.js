@@ -13,6 +13,7 @@ import { createContextPanel } from './context.js';
 import { createKnowledgeBase, isKbRoute } from './kb.js';
 import { createEvals, isEvalsRoute } from './evals.js';
 import { createSettings, isSettingsRoute } from './settings.js';
+import { createCrm, isCrmRoute } from './crm.js';
 import { createTriggers, isTriggersRoute } from './triggers.js';
 
 const DEFAULT_VIEW = 'all';
@@ -106,6 +107,10 @@ function createApp(initialAgent) {
   const trig = createTriggers({ getMe: () => state.me });
   shell.append(trig.el);
   nav.el.insertBefore(trig.navSection, nav.el.querySelector('.nav-foot'));
+  // Contacts and CRM webhooks: one page and nav section, the same pattern.
+  const crm = createCrm({ getMe: () => state.me });
+  shell.append(crm.el);
+  nav.el.insertBefore(crm.navSection, nav.el.querySelector('.nav-foot'));
   root.replaceChildren(shell);
   nav.setAgent(state.me);
 
@@ -381,6 +386,15 @@ function createApp(initialAgent) {
   }
 
   function route() {
+    if (isCrmRoute(location.hash)) {
+      shell.dataset.mode = 'crm';
+      state.view = null;
+      nav.setView(null);
+      kbase.deactivate();
+      crm.route(location.hash);
+      return;
+    }
+    crm.deactivate();
     if (isSettingsRoute(location.hash)) {
       shell.dataset.mode = 'settings';
       state.view = null;
@@ -479,6 +493,7 @@ function createApp(initialAgent) {
 
   route();
   kbase.load();
+  crm.load();
   trig.load();
   stream.start();
 
