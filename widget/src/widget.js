@@ -11,6 +11,7 @@ import { render as renderMarkdown, safeUrl } from './markdown.js';
 import { openStream } from './sse.js';
 import { backLabel, offlineCss, offlineForm } from './offline.js';
 import { triggers } from './triggers.js';
+import { closing, closingCss } from './closing.js';
 
 const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'dev';
 
@@ -169,7 +170,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     const hs = host.style;
     for (const [k, v] of [['position', 'fixed'], ['z-index', '2147483000'], ['top', 'auto'], ['left', 'auto'], ['bottom', '0'], ['right', '0'], ['width', '0'], ['height', '0'], ['display', 'block'], ['margin', '0'], ['padding', '0'], ['border', '0'], ['transform', 'none'], ['contain', 'none']]) hs.setProperty(k, v, 'important');
     root = host.attachShadow({ mode: 'open' });
-    const css = tokens + styles + offlineCss;
+    const css = tokens + styles + offlineCss + closingCss;
     if (root.adoptedStyleSheets !== undefined && w.CSSStyleSheet && 'replaceSync' in CSSStyleSheet.prototype) {
       const sheet = new CSSStyleSheet();
       sheet.replaceSync(css); // constructable sheets are not subject to style-src CSP
@@ -205,7 +206,10 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     $.human = h('button', { type: 'button', class: 'pl-human', 'data-testid': 'parley-human', onclick: handoff },
       icon('human', 16), 'Talk to a human');
     $.note = h('span', { class: 'pl-note', role: 'alert', hidden: true });
-    $.actions = h('div', { class: 'pl-actions' }, $.human, $.note);
+    // Closing: "End chat" (with a confirm step) in the actions row; after a close, the
+    // rating request and the transcript download (closing.js).
+    $.closing = closing({ end: endChat, rate: (body) => call('POST', '/api/v1/widget/csat', body), download: transcript });
+    $.actions = h('div', { class: 'pl-actions' }, $.human, $.closing.endBtn, $.closing.confirmEl, $.note);
     $.input = h('textarea', {
       class: 'pl-input', rows: '1', 'data-testid': 'parley-input', 'aria-label': 'Message',
       placeholder: 'Write a message…', maxlength: '4000', enterkeyhint: 'send',
@@ -219,7 +223,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     },
     h('header', { class: 'pl-head' }, $.avatar, h('div', { class: 'pl-titles' }, $.title, $.status),
       h('button', { type: 'button', class: 'pl-icon-btn', 'aria-label': 'Close chat', 'data-testid': 'parley-close', onclick: () => setOpen(false, true) }, icon('down', 22))),
-    $.banner, $.log, ($.offline = offlineForm({ send: sendOffline, draft: (v) => (v === undefined ? read(session, KEY + ':offline') : write(session, KEY + ':offline', v)), uuid })).el, $.actions, $.form,
+    $.banner, $.log, ($.offline = offlineForm({ send: sendOffline, draft: (v) => (v === undefined ? read(session, KEY + ':offline') : write(session, KEY + ':offline', v)), uuid })).el, $.closing.el, $.actions, $.form,
     h('div', { class: 'pl-foot' }, 'Powered by Parley'));
 
     $.previewAuthor = h('div', { class: 'pl-preview-author' });
@@ -341,6 +345,8 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     else $.avatar.appendChild(icon(status === 'queued' ? 'human' : 'bot', 22));
     $.human.hidden = status === 'queued' || status === 'assigned';
     if ($.human.hidden) $.note.hidden = true;
+    // Closed: the rating and transcript card; "Talk to a human" waits for a new message.
+    if ($.closing.update(conv)) $.human.hidden = true;
     refreshQuickReplies();
   }
 
@@ -696,6 +702,20 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     ensureStream();
   }
 
+  // The visitor confirmed "End chat"; the rating request follows from the closed status.
+  async function endChat() {
+    const data = await call('POST', '/api/v1/widget/close');
+    if (data && data.conversation) setConversation(data.conversation, true);
+  }
+  // The transcript travels with the token in a header (never in a URL) and is saved as a file.
+  async function transcript(id) {
+    const res = await fetch(API + '/api/v1/widget/transcript?conversation_id=' + encodeURIComponent(id), {
+      headers: { Authorization: 'Bearer ' + S.token }, credentials: 'omit', cache: 'no-store',
+    });
+    if (!res.ok) throw new ApiError('Download failed (' + res.status + ')');
+    return res.blob();
+  }
+
   async function handoff() {
     if ($.human.getAttribute('aria-busy') === 'true') return;
     $.human.setAttribute('aria-busy', 'true');
@@ -750,6 +770,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     else if (ev.event === 'bot.delta') onDelta(data);
     else if (ev.event === 'bot.retract') onRetract(data);
     else if (ev.event === 'typing') showTyping(data);
+    else if (ev.event === 'csat.submitted') $.closing.rated(data);
     else if (ev.event === 'conversation.updated' && data && data.conversation) {
       const c = data.conversation;
       const cur = S.conversation;

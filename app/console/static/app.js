@@ -11,6 +11,7 @@ import { createNav, createList, VIEWS } from './inbox.js';
 import { createConversationPane } from './conversation.js';
 import { createContextPanel } from './context.js';
 import { createKnowledgeBase, isKbRoute } from './kb.js';
+import { createReports, isReportsRoute } from './reports.js';
 import { createEvals, isEvalsRoute } from './evals.js';
 import { createSettings, isSettingsRoute } from './settings.js';
 import { createCrm, isCrmRoute } from './crm.js';
@@ -111,6 +112,10 @@ function createApp(initialAgent) {
   const crm = createCrm({ getMe: () => state.me });
   shell.append(crm.el);
   nav.el.insertBefore(crm.navSection, nav.el.querySelector('.nav-foot'));
+  // Reports (leads and admins): its own page and nav section.
+  const reports = createReports({ getMe: () => state.me });
+  shell.append(reports.el);
+  nav.el.insertBefore(reports.navSection, nav.el.querySelector('.nav-foot'));
   root.replaceChildren(shell);
   nav.setAgent(state.me);
 
@@ -347,6 +352,11 @@ function createApp(initialAgent) {
         else state.pending.push(ev);
         break;
       }
+      case 'csat.submitted': {
+        // The visitor rated a conversation: the open one shows it.
+        if (isSelected(data.conversation_id)) scheduleDetailRefresh(0);
+        break;
+      }
       case 'typing': {
         if (data.conversation_id == null) return;
         const cid = String(data.conversation_id);
@@ -386,6 +396,15 @@ function createApp(initialAgent) {
   }
 
   function route() {
+    if (isReportsRoute(location.hash)) {
+      shell.dataset.mode = 'reports';
+      state.view = null;
+      nav.setView(null);
+      kbase.deactivate();
+      reports.route(location.hash);
+      return;
+    }
+    reports.deactivate();
     if (isCrmRoute(location.hash)) {
       shell.dataset.mode = 'crm';
       state.view = null;

@@ -8,6 +8,7 @@ import {
 } from './dom.js';
 import { renderMarkdown, safeUrl, extLink } from './markdown.js';
 import { offlineNote } from './offline.js';
+import { createCsatBanner, createTranscriptButton } from './closing.js';
 
 const GROUP_GAP_MS = 5 * 60 * 1000;
 const TYPING_TTL_MS = 8000;
@@ -40,7 +41,8 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
   const header = h('header', { class: 'conv-header' },
     back, avatar,
     h('div', { class: 'conv-heading' }, titleEl, sub),
-    h('div', { class: 'conv-actions' }, claim, closeBtn, detailsBtn));
+    h('div', { class: 'conv-actions' }, claim, closeBtn, createTranscriptButton(() => conv), detailsBtn));
+  const csat = createCsatBanner(); // the visitor's rating, once the conversation is closed
 
   // ---- transcript ----
   const log = h('div', {
@@ -73,7 +75,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
       h('div', { class: 'composer-bar' }, hint, send)));
 
   const body = h('div', { class: 'conv-body-wrap' }, scroller, jump);
-  const active = h('div', { class: 'conv-active', hidden: true }, header, body, form);
+  const active = h('div', { class: 'conv-active', hidden: true }, header, csat.el, body, form);
 
   const placeholder = h('div', { class: 'conv-placeholder' });
   function fillPlaceholder(kind, text) {
@@ -290,6 +292,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
     claim.disabled = busyAction || mineAssigned;
     closeBtn.disabled = busyAction;
     claimLabel.textContent = mineAssigned ? 'Assigned to you' : assignee ? 'Assign to me' : 'Claim';
+    csat.render(conv);
     claim.title = mineAssigned ? 'This conversation is assigned to you'
       : assignee ? `Take over from ${assignee}` : 'Assign this conversation to yourself';
 
