@@ -245,3 +245,27 @@ class MergeIn(BaseModel):
     """Merge another contact into this one (the other one goes away)."""
 
     other_id: int
+
+
+class EarlierConversation(BaseModel):
+    """One of a returning contact's earlier conversations, as agents see it."""
+
+    conversation_id: int
+    status: str
+    started_at: datetime
+    first_message: str | None
+    handoff_reason: str | None
+    summary: str | None
+
+
+class ContactBrief(BaseModel):
+    """Who the visitor is, for the agent's context panel (verified contacts only)."""
+
+    id: int
+    external_id: str | None
+    verified: bool
+    name: str | None
+    email: str | None
+    attributes: dict[str, Any]
+    conversations: int
+    earlier: list[EarlierConversation]

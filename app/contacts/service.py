@@ -19,12 +19,14 @@ from app.contacts import repository as repo
 from app.contacts.links import contact_columns
 from app.contacts.models import Contact, ContactNote
 from app.contacts.schemas import (
+    ContactBrief,
     ContactDetail,
     ContactIn,
     ContactList,
     ContactOut,
     ContactPatch,
     ContactRef,
+    EarlierConversation,
     IdentifyIn,
     IdentifyOut,
     NoteOut,
@@ -366,3 +368,35 @@ async def merge(session: AsyncSession, keep: Contact, other: Contact, agent: Age
     await session.flush()
     _changed(session, keep, "contact.updated", "console", by=agent.name, merged_from=merged_from)
     return keep
+
+
+async def brief(session: AsyncSession, c: Conversation, limit: int = 5) -> ContactBrief | None:
+    """The conversation's contact and their earlier conversations (returning visitors)."""
+    if c.contact_id is None:
+        return None
+    contact = await repo.get(session, c.contact_id)
+    if contact is None or contact.id is None:
+        return None
+    convs = [x for x in await repo.conversations(session, contact.id) if x.id != c.id]
+    earlier = [x for x in convs if x.id is not None and c.id is not None and x.id < c.id][:limit]
+    firsts = await repo.first_visitor_messages(session, [x.id for x in earlier if x.id])
+    return ContactBrief(
+        id=contact.id,
+        external_id=contact.external_id,
+        verified=contact.external_id is not None,
+        name=contact.name,
+        email=contact.email,
+        attributes=dict(contact.attributes or {}),
+        conversations=len(convs) + 1,
+        earlier=[
+            EarlierConversation(
+                conversation_id=x.id or 0,
+                status=x.status.value if hasattr(x.status, "value") else str(x.status),
+                started_at=x.created_at,
+                first_message=(firsts.get(x.id or 0) or "")[:300] or None,
+                handoff_reason=(x.handoff or {}).get("reason"),
+                summary=(x.handoff or {}).get("summary"),
+            )
+            for x in earlier
+        ],
+    )

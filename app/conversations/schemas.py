@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from app.contacts.schemas import ContactBrief
 from app.conversations.models import Conversation, Message
 
 MAX_TEXT = 5000
@@ -144,6 +145,8 @@ class ConversationDetail(ConversationSummary):
     activity: list[dict[str, Any]] = []
     closed_at: datetime | None = None
     csat: CsatOut | None = None
+    # The verified contact and their earlier conversations (a returning visitor).
+    contact: ContactBrief | None = None
 
 
 class ConversationList(BaseModel):

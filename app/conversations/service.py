@@ -389,4 +389,12 @@ async def detail(session: AsyncSession, c: Conversation) -> ConversationDetail:
         activity=await repo.routing_activity(session, c.id),
         closed_at=c.closed_at,
         csat=csat_of(c),
+        contact=await _contact_brief(session, c),
     )
+
+
+async def _contact_brief(session: AsyncSession, c: Conversation) -> Any:
+    # Imported here: the contacts service builds on this module.
+    from app.contacts.service import brief
+
+    return await brief(session, c)

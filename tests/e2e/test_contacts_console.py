@@ -89,6 +89,11 @@ async def test_contacts_search_timeline_attributes_and_notes(
     await page.get_by_test_id("crm-note").fill("Prefers email")
     await page.get_by_text("Add note").click()
     await expect(timeline).to_contain_text("Prefers email")
+    # The conversation's context panel shows who the visitor is, with a link back.
+    await timeline.locator("a", has_text="Conversation #").click()
+    panel = page.get_by_test_id("ctx-contact")
+    await expect(panel).to_contain_text("<img src=x onerror=alert(1)> Ada")
+    await expect(panel).to_contain_text("Verified")
     assert errors == []
 
 

@@ -77,6 +77,29 @@ function sourcesList(sources) {
   return list;
 }
 
+/** A verified contact: who they are, their attributes, and their earlier conversations. */
+function contactSection(contact) {
+  if (!contact || typeof contact !== 'object') return null;
+  const attrs = Object.entries(contact.attributes || {});
+  const earlier = Array.isArray(contact.earlier) ? contact.earlier : [];
+  return section('Contact',
+    h('div', { class: 'ctx-contact', 'data-testid': 'ctx-contact' },
+      h('a', { href: `#/contacts/${encodeURIComponent(contact.id)}` }, contact.name || contact.email || contact.external_id || `Contact #${contact.id}`),
+      contact.verified ? h('span', { class: 'pill pill--assigned', title: `Verified user id ${contact.external_id}` }, 'Verified') : null),
+    h('dl', { class: 'ctx-dl' },
+      row('Email', contact.email),
+      row('Conversations', contact.conversations),
+      ...attrs.map(([k, v]) => row(humanize(k), typeof v === 'string' ? v : JSON.stringify(v)))),
+    earlier.length ? h('ol', { class: 'trail', 'data-testid': 'ctx-earlier' }, ...earlier.map((e) =>
+      h('li', { class: 'trail-item' },
+        h('span', { class: 'trail-dot', 'aria-hidden': 'true' }),
+        h('span', { class: 'trail-body' },
+          h('a', { class: 'trail-title', href: `#/all/${encodeURIComponent(e.conversation_id)}` }, e.first_message || `Conversation #${e.conversation_id}`),
+          e.summary ? h('span', { class: 'ctx-muted' }, e.summary) : null,
+          h('span', null, statusPill(e.status), e.handoff_reason ? ` ${humanize(e.handoff_reason)}` : '')),
+        e.started_at ? timeEl(e.started_at, { cls: 'trail-time' }) : null))) : h('p', { class: 'ctx-muted' }, 'First conversation.'));
+}
+
 export function createContextPanel({ onClose }) {
   const closeBtn = h('button', { type: 'button', class: 'icon-btn ctx-close', 'aria-label': 'Close details' }, icon('x', 18));
   closeBtn.addEventListener('click', onClose);
@@ -200,7 +223,7 @@ export function createContextPanel({ onClose }) {
       trailSec = section('Page trail', h('p', { class: 'ctx-muted' }, 'No page views recorded.'));
     }
 
-    body.replaceChildren(reason ? triageSec : convSec, reason ? convSec : triageSec, visitorSec, trailSec);
+    body.replaceChildren(reason ? triageSec : convSec, reason ? convSec : triageSec, ...[contactSection(c.contact)].filter(Boolean), visitorSec, trailSec);
   }
 
   renderEmpty();

@@ -239,6 +239,7 @@ async def test_a_typed_email_never_reveals_the_owners_history(server: RunningSer
         conv = (await client.get(f"/api/v1/conversations/{mine}", headers=admin)).json()
         assert conv["context"]["email"] == email
         assert conv["context"]["email_verified"] is False
+        assert conv["contact"] is None, "nothing of the owner in the agent's view either"
 
 
 async def test_bad_input_gets_clear_422s(server: RunningServer) -> None:
@@ -281,3 +282,31 @@ async def test_identity_secret_is_admin_only_and_rotates(server: RunningServer) 
         ).json()["verified"]
         r = await client.get(f"/api/v1/sites/{site_id}/identity-secret")
         assert r.status_code == 401
+
+
+async def test_a_returning_contact_brings_their_history_to_the_agent(
+    server: RunningServer,
+) -> None:
+    async with server.client() as client:
+        _, secret = await demo_site(server, client)
+        admin = await admin_headers(client)
+        user = f"back-{uuid.uuid4().hex[:8]}"
+        proof = {"id": user, "signature": signature(secret, user), "attributes": {"plan": "pro"}}
+        first = Visitor(server, client)
+        await first.start()
+        await client.post("/api/v1/widget/identify", headers=first.headers, json=proof)
+        old = (await first.say("My e-bike battery will not charge")).json()["conversation"]["id"]
+        await client.post(f"/api/v1/conversations/{old}/close", headers=admin)
+        # Days later, another device: identified again, a new conversation.
+        again = Visitor(server, client)
+        await again.start()
+        await client.post("/api/v1/widget/identify", headers=again.headers, json=proof)
+        new = (await again.say("Hello again")).json()["conversation"]["id"]
+        detail = (await client.get(f"/api/v1/conversations/{new}", headers=admin)).json()
+        contact = detail["contact"]
+        assert contact["verified"] and contact["external_id"] == user
+        assert contact["attributes"] == {"plan": "pro"} and contact["conversations"] == 2
+        (earlier,) = contact["earlier"]
+        assert earlier["conversation_id"] == old
+        assert earlier["first_message"] == "My e-bike battery will not charge"
+        assert earlier["status"] == "closed"
