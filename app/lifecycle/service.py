@@ -24,6 +24,7 @@ from app.conversations import service as conversations
 from app.conversations.models import Conversation, Sender, Status
 from app.db import sessionmaker, utcnow
 from app.errors import Conflict, NotFound
+from app.events.domain import ConversationEscalated, emit
 from app.events.service import record_event, unit_of_work
 from app.lifecycle import repository as repo
 from app.lifecycle.models import SiteLifecycle
@@ -97,7 +98,10 @@ async def reopen_recent(session: AsyncSession, vs: VisitorSession) -> Conversati
 
 
 async def reopen(session: AsyncSession, c: Conversation) -> Conversation:
-    """Back to the bot, or to the team's queue if a person had the conversation."""
+    """Back to the bot, or to the team's queue if a person had the conversation.
+
+    The person who had it may be gone by now, so it is not handed straight back to them.
+    """
     assert c.id is not None
     closed = await repo.last_close(session, c.id)
     previous = (closed.data or {}).get("previous_status") if closed else None
@@ -127,6 +131,10 @@ async def reopen(session: AsyncSession, c: Conversation) -> Conversation:
         visitor_visible=False,
     )
     await conversations._status_event(session, c)
+    if human:
+        # Routing (app/routing) takes it from here as from any handoff: it re-applies the
+        # rules (the same facts give the same team) and assigns whoever has room.
+        await emit(session, ConversationEscalated(c))
     return c
 
 
