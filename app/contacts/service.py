@@ -132,15 +132,18 @@ async def upsert_verified(
 async def link_session(session: AsyncSession, vs: VisitorSession, contact: Contact) -> None:
     """Link the visitor session, and its conversations no one else owns, to the contact."""
     assert contact.id is not None
-    if vs.contact_id != contact.id:
+    changed = vs.contact_id != contact.id
+    if changed:
         vs.contact_id = contact.id
         session.add(vs)
-    await session.exec(
+    linked: Any = await session.exec(
         update(Conversation)
         .where(col(Conversation.session_id) == vs.id, col(Conversation.contact_id).is_(None))
         .values(contact_id=contact.id)
     )
     await session.flush()
+    if not changed and not linked.rowcount:
+        return  # identify runs on every page load: nothing new, no event
     open_c = await conv_repo.open_for_session(session, vs.id)
     if open_c is not None:
         await session.refresh(open_c)

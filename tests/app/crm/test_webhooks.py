@@ -121,6 +121,15 @@ async def test_escalation_assignment_and_close_with_the_transcript(
         assert closed["conversation"]["status"] == "closed"
         assigned = receiver.of(cid, "conversation.assigned")[0].json["data"]
         assert assigned["assignee"]["name"]
+        r = await client.post(
+            "/api/v1/widget/csat",
+            headers=v.headers,
+            json={"conversation_id": cid, "rating": 5, "comment": "Quick and kind"},
+        )
+        assert r.status_code == 201, r.text
+        await eventually(lambda: receiver.of(cid, "csat.submitted"), what="csat")
+        csat = receiver.of(cid, "csat.submitted")[0].json["data"]["csat"]
+        assert csat["rating"] == 5 and csat["comment"] == "Quick and kind"
 
 
 async def test_at_least_once_with_the_same_id_when_the_receiver_fails_then_recovers(
