@@ -31,6 +31,7 @@ class AgentOut(BaseModel):
     email: str
     role: str
     availability: str = "offline"
+    availability_auto: bool = False  # set by idleness or a closed console, not by hand
     capacity: int = 3
 
     @classmethod
@@ -43,6 +44,7 @@ class AgentOut(BaseModel):
             email=a.email,
             role=str(a.role.value if hasattr(a.role, "value") else a.role),
             availability=_enum(a.availability),
+            availability_auto=a.availability_auto,
             capacity=a.capacity,
         )
 
@@ -51,7 +53,6 @@ class AgentAdminOut(AgentOut):
     """An agent on the console's Team page."""
 
     is_active: bool
-    availability_auto: bool
     teams: list[str]  # team keys
     open_conversations: int
     last_seen_at: datetime | None

@@ -71,7 +71,6 @@ async def admin_view(session: AsyncSession, agents: list[Agent]) -> list[AgentAd
             AgentAdminOut(
                 **base,
                 is_active=a.is_active,
-                availability_auto=a.availability_auto,
                 teams=sorted(keys[t] for t, ids in membership.items() if a.id in ids and t in keys),
                 open_conversations=loads.get(a.id, 0),
                 last_seen_at=a.last_seen_at,

@@ -183,7 +183,7 @@ async def routing_activity(session: AsyncSession, conversation_id: int) -> list[
         .order_by(col(ConversationEvent.seq))
     )
     return [
-        {"seq": e.seq, "type": e.type, "at": e.created_at.isoformat(), **e.data} for e in rows.all()
+        {**e.data, "seq": e.seq, "type": e.type, "at": e.created_at.isoformat()} for e in rows.all()
     ]
 
 

@@ -66,13 +66,17 @@ def is_offline_message(c: Conversation) -> bool:
 
 async def note(session: AsyncSession, c: Conversation, kind: str, text: str, **data: Any) -> None:
     """Record a routing event only agents see (``routing.<kind>``)."""
-    await record_event(
+    event = await record_event(
         session,
         c,
         f"routing.{kind}",
         {"conversation_id": c.id, "kind": kind, "text": text, **data},
         visitor_visible=False,
     )
+    # The console places live notes in the transcript by sequence, like messages.
+    event.data = {**event.data, "seq": event.seq, "at": event.created_at.isoformat()}
+    session.add(event)
+    await session.flush()
 
 
 async def _agent_ref(session: AsyncSession, agent_id: int | None) -> dict[str, Any] | None:
@@ -223,10 +227,19 @@ def choose(team: Team | None, candidates: list[tuple[Agent, int]]) -> list[tuple
 
 
 async def take(
-    session: AsyncSession, c: Conversation, agent: Agent, *, check_capacity: bool = True
+    session: AsyncSession,
+    c: Conversation,
+    agent: Agent,
+    *,
+    check_capacity: bool = True,
+    why: tuple[str, str, dict[str, Any]] | None = None,
 ) -> bool:
     """Give a queued conversation to the agent if it is still unassigned (and, when
-    routing, the agent still has room); exactly one of concurrent takers wins."""
+    routing, the agent still has room); exactly one of concurrent takers wins.
+
+    ``why`` (kind, text, data) is noted once the conversation is won, before the
+    agent's "joined" message, so the transcript reads in the order things happened.
+    """
     assert c.id is not None and agent.id is not None
     # Lock the agent's row, then count: concurrent assignments to one agent take turns.
     await session.exec(
@@ -249,6 +262,8 @@ async def take(
     )
     if result.rowcount != 1:
         return False
+    if why is not None:
+        await note(session, c, why[0], why[1], **why[2])
     # The row is ours: record it the usual way (system message, status event, listeners).
     await conversations.assign(session, c, agent)
     return True
@@ -260,7 +275,7 @@ async def try_assign(
     *,
     exclude: set[int] | frozenset[int] = frozenset(),
     preferred_agent_id: int | None = None,
-    why: str = "",
+    reason: str = "",
 ) -> Agent | None:
     """Assign a queued conversation to the best online agent with room, if any."""
     if c.status != Status.queued or c.assignee_id is not None:
@@ -270,41 +285,41 @@ async def try_assign(
         wanted = await session.get(Agent, preferred_agent_id)
         if wanted is not None and wanted.is_active:
             fits = await eligible(session, [wanted], exclude)
-            if fits and await take(session, c, wanted):
-                await note(
-                    session,
-                    c,
-                    "assigned",
-                    f"Assigned to {wanted.name}, as the rule asks.",
-                    agent={"id": wanted.id, "name": wanted.name},
-                    strategy="rule",
-                    open_before=fits[0][1],
-                )
+            why = (
+                "assigned",
+                f"Assigned to {wanted.name}, as the rule asks.",
+                {
+                    "agent": {"id": wanted.id, "name": wanted.name},
+                    "strategy": "rule",
+                    "open_before": fits[0][1] if fits else None,
+                },
+            )
+            if fits and await take(session, c, wanted, why=why):
                 return wanted
     mode = _enum(team.assignment) if team is not None else AssignmentMode.least_loaded.value
     for agent, load in choose(team, await eligible(session, agents, exclude)):
-        if not await take(session, c, agent):
+        how = (
+            "in turn (round robin)"
+            if mode == AssignmentMode.round_robin.value
+            else f"least loaded: {load} open chat{'s' if load != 1 else ''}"
+        )
+        why = (
+            "assigned",
+            f"Assigned to {agent.name} ({how}){reason}.",
+            {
+                "agent": {"id": agent.id, "name": agent.name},
+                "strategy": mode,
+                "open_before": load,
+                "team": c.team,
+            },
+        )
+        if not await take(session, c, agent, why=why):
             if c.assignee_id is not None or c.status != Status.queued:
                 return None
             continue
         if team is not None and mode == AssignmentMode.round_robin.value:
             team.rr_last_agent_id = agent.id
             session.add(team)
-        how = (
-            "in turn (round robin)"
-            if mode == AssignmentMode.round_robin.value
-            else f"least loaded: {load} open chat{'s' if load != 1 else ''}"
-        )
-        await note(
-            session,
-            c,
-            "assigned",
-            f"Assigned to {agent.name} ({how}){why}.",
-            agent={"id": agent.id, "name": agent.name},
-            strategy=mode,
-            open_before=load,
-            team=c.team,
-        )
         return agent
     return None
 
@@ -347,7 +362,7 @@ async def drain(session: AsyncSession, *, limit: int = 100) -> int:
     for c in (await waiting(session, lock=True))[:limit]:
         if c.team in full:
             continue
-        if await try_assign(session, c, why=" from the queue"):
+        if await try_assign(session, c, reason=" from the queue"):
             assigned += 1
         else:
             full.add(c.team)
@@ -360,7 +375,12 @@ async def claim(session: AsyncSession, c: Conversation, agent: Agent) -> Convers
         return c
     if c.status == Status.closed:
         raise Conflict("The conversation is closed.")
-    if not await take(session, c, agent, check_capacity=False):
+    why = (
+        "claimed",
+        f"{agent.name} claimed it from the queue.",
+        {"agent": {"id": agent.id, "name": agent.name}},
+    )
+    if not await take(session, c, agent, check_capacity=False, why=why):
         await session.refresh(c)
         holder = await _agent_ref(session, c.assignee_id)
         raise Conflict(
@@ -368,13 +388,6 @@ async def claim(session: AsyncSession, c: Conversation, agent: Agent) -> Convers
             if holder
             else "This conversation is not waiting in the queue."
         )
-    await note(
-        session,
-        c,
-        "claimed",
-        f"{agent.name} claimed it from the queue.",
-        agent={"id": agent.id, "name": agent.name},
-    )
     return c
 
 

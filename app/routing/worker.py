@@ -111,7 +111,7 @@ async def reassign(now: datetime) -> int:
             ):
                 continue
             await service.try_assign(
-                s, c, exclude={prev}, why=f" after {reason[0].replace('_', ' ')}"
+                s, c, exclude={prev}, reason=f" after {reason[0].replace('_', ' ')}"
             )
             moved += 1
     return moved

@@ -12,6 +12,7 @@ import { openStream } from './sse.js';
 import { backLabel, offlineCss, offlineForm } from './offline.js';
 import { triggers } from './triggers.js';
 import { closing, closingCss } from './closing.js';
+import { queueNote, queueCss } from './queue.js';
 
 const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'dev';
 
@@ -170,7 +171,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     const hs = host.style;
     for (const [k, v] of [['position', 'fixed'], ['z-index', '2147483000'], ['top', 'auto'], ['left', 'auto'], ['bottom', '0'], ['right', '0'], ['width', '0'], ['height', '0'], ['display', 'block'], ['margin', '0'], ['padding', '0'], ['border', '0'], ['transform', 'none'], ['contain', 'none']]) hs.setProperty(k, v, 'important');
     root = host.attachShadow({ mode: 'open' });
-    const css = tokens + styles + offlineCss + closingCss;
+    const css = tokens + styles + offlineCss + closingCss + queueCss;
     if (root.adoptedStyleSheets !== undefined && w.CSSStyleSheet && 'replaceSync' in CSSStyleSheet.prototype) {
       const sheet = new CSSStyleSheet();
       sheet.replaceSync(css); // constructable sheets are not subject to style-src CSP
@@ -223,7 +224,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     },
     h('header', { class: 'pl-head' }, $.avatar, h('div', { class: 'pl-titles' }, $.title, $.status),
       h('button', { type: 'button', class: 'pl-icon-btn', 'aria-label': 'Close chat', 'data-testid': 'parley-close', onclick: () => setOpen(false, true) }, icon('down', 22))),
-    $.banner, $.log, ($.offline = offlineForm({ send: sendOffline, draft: (v) => (v === undefined ? read(session, KEY + ':offline') : write(session, KEY + ':offline', v)), uuid })).el, $.closing.el, $.actions, $.form,
+    $.banner, $.log, ($.queue = queueNote({ fetchQueue: () => call('GET', '/api/v1/widget/queue') })).el, ($.offline = offlineForm({ send: sendOffline, draft: (v) => (v === undefined ? read(session, KEY + ':offline') : write(session, KEY + ':offline', v)), uuid })).el, $.closing.el, $.actions, $.form,
     h('div', { class: 'pl-foot' }, 'Powered by Parley'));
 
     $.previewAuthor = h('div', { class: 'pl-preview-author' });
@@ -339,6 +340,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     }) === 'form';
     if ($.form.hidden && !offlineWas) scrollToEnd(true);
     $.statusText.textContent = text;
+    $.queue.update(conv); // waiting for a person: place in line and the wait estimate
     // Avatar: the assigned teammate's initial, otherwise the bot.
     $.avatar.textContent = '';
     if (status === 'assigned' && conv.assignee_name) $.avatar.textContent = conv.assignee_name.trim().charAt(0).toUpperCase();

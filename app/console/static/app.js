@@ -14,6 +14,8 @@ import { createKnowledgeBase, isKbRoute } from './kb.js';
 import { createReports, isReportsRoute } from './reports.js';
 import { createEvals, isEvalsRoute } from './evals.js';
 import { createSettings, isSettingsRoute } from './settings.js';
+import { createTeamSettings, isTeamRoute } from './team.js';
+import { routingApi, createStatusControl, createFilterBar, startPresence, notifyAssigned } from './routing.js';
 import { createCrm, isCrmRoute } from './crm.js';
 import { createTriggers, isTriggersRoute } from './triggers.js';
 
@@ -116,6 +118,17 @@ function createApp(initialAgent) {
   const reports = createReports({ getMe: () => state.me });
   shell.append(reports.el);
   nav.el.insertBefore(reports.navSection, nav.el.querySelector('.nav-foot'));
+  // Team & routing (agents, teams, rules): its own page and nav section. The agent's own
+  // status sits in the nav foot (with presence heartbeats); inbox filters sit above the list.
+  const team = createTeamSettings({ getMe: () => state.me });
+  shell.append(team.el);
+  nav.el.insertBefore(team.navSection, nav.el.querySelector('.nav-foot'));
+  const presence = createStatusControl({ onChange: (me) => { state.me = { ...state.me, ...me }; } });
+  nav.el.querySelector('.nav-brand').after(presence.el);
+  presence.set(state.me);
+  const filters = createFilterBar({ onChange: () => loadList({ reset: true }) });
+  list.el.querySelector('.list-header').after(filters.el);
+  const claimed = new Set(); // conversations I just claimed: no "assigned to you" chime
   root.replaceChildren(shell);
   nav.setAgent(state.me);
 
@@ -131,6 +144,7 @@ function createApp(initialAgent) {
       loading: state.loading,
       error: state.error,
       onRetry: () => loadList({ reset: true }),
+      onClaim: (summary) => { claimed.add(String(summary.id)); applySummary(summary); },
     });
   }
 
@@ -141,6 +155,7 @@ function createApp(initialAgent) {
   function updateTitle() {
     if (shell.dataset.mode === 'evals') return;
     if (shell.dataset.mode === 'triggers') return;
+    if (shell.dataset.mode === 'team') return;
     if (shell.dataset.mode === 'kb' || shell.dataset.mode === 'settings') return;
     const n = new Set([...state.fresh, ...state.unread]).size;
     const v = VIEWS.find((x) => x.id === state.view);
@@ -174,9 +189,10 @@ function createApp(initialAgent) {
       renderList();
     }
     try {
-      const res = await api.conversations(state.view);
+      const res = await routingApi.conversations(state.view, filters.values());
       if (seq !== listSeq) return;
       state.items = Array.isArray(res?.items) ? res.items : [];
+      filters.noteItems(state.items);
       if (res?.counts) nav.setCounts(res.counts);
       state.error = null;
     } catch (err) {
@@ -325,6 +341,10 @@ function createApp(initialAgent) {
         if (c.status === 'queued' && before?.status !== 'queued' && !isSelected(cid)) state.fresh.add(cid);
         if (c.status && c.status !== 'queued') state.fresh.delete(cid);
         const s = normalizeSummary(c, before);
+        // Newly assigned to me (by routing, a transfer, a re-assignment): chime and notify.
+        const to = data.agent?.assignee?.id;
+        if (c.status === 'assigned' && to != null && to === state.me?.id && before?.assignee?.id !== to
+          && !claimed.delete(cid) && !isSelected(cid)) notifyAssigned(data.agent, { onOpen: (id) => navigate('mine', id) });
         if (item) Object.assign(item, s);
         if (isSelected(cid)) {
           if (state.detail) {
@@ -366,6 +386,11 @@ function createApp(initialAgent) {
         break;
       }
       default:
+        // Routing notes (decisions, assignments, transfer notes): agents only.
+        if (typeof type === 'string' && type.startsWith('routing.') && isSelected(data.conversation_id)) {
+          if (state.detail) conv.addActivity({ ...data, type });
+          else state.pending.push(ev);
+        }
         break;
     }
   }
@@ -396,6 +421,15 @@ function createApp(initialAgent) {
   }
 
   function route() {
+    if (isTeamRoute(location.hash)) {
+      shell.dataset.mode = 'team';
+      state.view = null;
+      nav.setView(null);
+      kbase.deactivate();
+      team.route(location.hash);
+      return;
+    }
+    team.deactivate();
     if (isReportsRoute(location.hash)) {
       shell.dataset.mode = 'reports';
       state.view = null;
@@ -501,6 +535,7 @@ function createApp(initialAgent) {
   }
 
   function signOut() {
+    routingApi.availability('offline').catch(() => {}); // nobody routes to a signed-out agent
     session.clear();
     showLogin('You’ve signed out.');
   }
@@ -515,6 +550,7 @@ function createApp(initialAgent) {
   crm.load();
   trig.load();
   stream.start();
+  const stopPresence = startPresence({ onAgent: (me) => presence.set(me) });
 
   // Validate the stored token and refresh the agent profile.
   api.me().then((agent) => {
@@ -522,6 +558,7 @@ function createApp(initialAgent) {
     state.me = agent;
     session.saveAgent(agent);
     nav.setAgent(agent);
+    presence.set(agent);
     evals.setAgent(agent);
     if (state.detail) { conv.updateSummary(state.detail); renderContext(); }
   }).catch((err) => {
@@ -532,6 +569,8 @@ function createApp(initialAgent) {
     shell,
     destroy() {
       stream.stop();
+      stopPresence();
+      presence.destroy();
       clearInterval(ticker);
       clearTimeout(listTimer);
       clearTimeout(detailTimer);

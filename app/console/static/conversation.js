@@ -8,6 +8,7 @@ import {
 } from './dom.js';
 import { renderMarkdown, safeUrl, extLink } from './markdown.js';
 import { offlineNote } from './offline.js';
+import { activityRow, openTransferDialog, routingApi } from './routing.js';
 import { createCsatBanner, createTranscriptButton } from './closing.js';
 
 const GROUP_GAP_MS = 5 * 60 * 1000;
@@ -31,6 +32,9 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
   const claimLabel = h('span', null, 'Claim');
   const claim = h('button', { type: 'button', class: 'btn btn-secondary', 'data-testid': 'claim-conversation' },
     icon('claim', 16), claimLabel);
+  const transferBtn = h('button', { type: 'button', class: 'btn btn-secondary', 'data-testid': 'transfer-conversation', title: 'Transfer to a team or an agent, with a note' },
+    icon('users', 16), h('span', null, 'Transfer'));
+  transferBtn.addEventListener('click', () => { if (conv) openTransferDialog({ conv, me: me(), onDone: onSummary }); });
   const closeBtn = h('button', { type: 'button', class: 'btn btn-secondary', 'data-testid': 'close-conversation' },
     icon('checkCircle', 16), h('span', null, 'Close'));
   const detailsBtn = h('button', {
@@ -41,7 +45,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
   const header = h('header', { class: 'conv-header' },
     back, avatar,
     h('div', { class: 'conv-heading' }, titleEl, sub),
-    h('div', { class: 'conv-actions' }, claim, closeBtn, createTranscriptButton(() => conv), detailsBtn));
+    h('div', { class: 'conv-actions' }, claim, transferBtn, closeBtn, createTranscriptButton(() => conv), detailsBtn));
   const csat = createCsatBanner(); // the visitor's rating, once the conversation is closed
 
   // ---- transcript ----
@@ -101,6 +105,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
   const streams = new Map(); // stream_id -> {text, created_at}
   const finished = new Set(); // stream ids already finalised
   const nodes = new Map(); // key -> {el, sig}
+  const activity = new Map(); // seq -> routing note (agents only), placed among messages by seq
   const typing = new Map(); // sender -> timeout
   const drafts = new Map(); // conversation id -> draft text
   let typingSentAt = 0;
@@ -135,6 +140,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
       if (m.seq != null || m.id != null) stored.push([key, m]);
       else pending.push([key, m]);
     }
+    for (const [seq, ev] of activity) stored.push([`a:${seq}`, { ...ev, seq, sender: 'activity', created_at: ev.at, _activity: true }]);
     stored.sort((a, b) => (a[1].seq ?? 1e15) - (b[1].seq ?? 1e15) || (a[1].id ?? 0) - (b[1].id ?? 0));
     const live = [...streams].map(([sid, s]) => [`s:${sid}`, {
       sender: 'bot', author_name: 'Parley bot', text: s.text, created_at: s.created_at, _streaming: true, stream_id: sid,
@@ -143,6 +149,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
   }
 
   function buildMessage(m, key) {
+    if (m._activity) return activityRow(m);
     const sender = ['visitor', 'bot', 'agent', 'system'].includes(m.sender) ? m.sender : 'system';
     const art = h('article', {
       class: `msg msg--${sender}`,
@@ -237,7 +244,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
         && t - (parseTime(prevMsg.created_at)?.getTime() ?? 0) < GROUP_GAP_MS);
       want.push({
         key, m, continued,
-        sig: JSON.stringify([m.id, m.text, m.sources, m.quick_replies, m._status, m._error, m._streaming, m.author_name, m.created_at,
+        sig: JSON.stringify([m.id, m.note, m.text, m.sources, m.quick_replies, m._status, m._error, m._streaming, m.author_name, m.created_at,
           conv?.visitor_name]),
       });
       prevMsg = m;
@@ -287,6 +294,8 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
       h('span', { class: 'conv-sub-item conv-sub-id' }, `#${conv.id}`));
 
     const closed = conv.status === 'closed';
+    transferBtn.hidden = closed;
+    transferBtn.disabled = busyAction;
     claim.hidden = closed || mineAssigned;
     closeBtn.hidden = closed;
     claim.disabled = busyAction || mineAssigned;
@@ -430,7 +439,9 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
     const btn = kind === 'close' ? closeBtn : claim;
     btn.classList.add('is-busy');
     try {
-      const summary = kind === 'close' ? await api.close(id) : await api.assign(id, null);
+      // From the queue a claim is a race only one agent wins; otherwise it is a take-over.
+      const summary = kind === 'close' ? await api.close(id)
+        : conv.status === 'queued' && !conv.assignee ? await routingApi.claim(id) : await api.assign(id, null);
       if (summary && typeof summary === 'object') onSummary(summary);
       toast(kind === 'close' ? 'Conversation closed' : 'Assigned to you', 'success', 3000);
       if (kind === 'claim' && conv?.id === id) input.focus();
@@ -454,6 +465,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
     streams.clear();
     finished.clear();
     nodes.clear();
+    activity.clear();
     log.replaceChildren();
     typingEl.hidden = true;
     jump.hidden = true;
@@ -495,6 +507,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
       active.hidden = false;
       log.setAttribute('aria-busy', 'true'); // don't announce the whole history
       for (const m of detail.messages || []) upsert(m);
+      for (const a of detail.activity || []) if (a.seq != null) activity.set(a.seq, a);
       renderHeader();
       renderTranscript({ forceBottom: !same });
       log.removeAttribute('aria-busy');
@@ -511,6 +524,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
       Object.assign(conv, detail);
       let changed = false;
       for (const m of detail.messages || []) changed = upsert(m) || changed;
+      for (const a of detail.activity || []) if (a.seq != null && !activity.has(a.seq)) { activity.set(a.seq, a); changed = true; }
       renderHeader();
       if (changed) renderTranscript();
     },
@@ -525,6 +539,13 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
       if (!conv || m.conversation_id !== conv.id) return;
       if (upsert(m)) renderTranscript({ forceBottom: m.sender === 'agent' && m.author_name === me().name });
       renderTyping();
+    },
+
+    /** A live routing note (agents only): decision, assignment, transfer with its note. */
+    addActivity(ev) {
+      if (!conv || ev.conversation_id !== conv.id || ev.seq == null || activity.has(ev.seq)) return;
+      activity.set(ev.seq, ev);
+      renderTranscript();
     },
 
     applyDelta(d) {

@@ -2,6 +2,7 @@
 // conversation list. Rows are keyed by conversation id and updated in place
 // so keyboard focus survives live updates.
 
+import { claimButton } from './routing.js';
 import {
   h, append, icon, logoMark, hueFor, initials, visitorName, plainPreview, relTime, longTime, parseTime,
   statusPill, humanize, priorityLabel,
@@ -11,6 +12,7 @@ import { offlineBadge } from './offline.js';
 export const VIEWS = [
   { id: 'mine', label: 'Mine', icon: 'user', title: 'Assigned to me' },
   { id: 'unassigned', label: 'Unassigned', icon: 'inbox', title: 'Unassigned' },
+  { id: 'team', label: 'Team', icon: 'team', title: 'My teams' },
   { id: 'all', label: 'All', icon: 'users', title: 'All conversations' },
   { id: 'closed', label: 'Closed', icon: 'archive', title: 'Closed' },
 ];
@@ -18,6 +20,7 @@ export const VIEWS = [
 const EMPTY = {
   mine: ['Nothing assigned to you', 'Claim a conversation from Unassigned and it will show up here.'],
   unassigned: ['The queue is clear', 'Escalated and waiting conversations will appear here the moment they arrive.'],
+  team: ['Nothing open in your teams', 'Conversations routed to your teams show up here. An admin adds you to teams under Team & routing.'],
   all: ['No conversations yet', 'When visitors start chatting on your site, their conversations appear here.'],
   closed: ['No closed conversations', 'Conversations you close are kept here with their full transcript.'],
 };
@@ -112,7 +115,7 @@ export function createList({ getHref }) {
 
   function rowSig(item, flags) {
     return JSON.stringify([item.status, item.visitor_name, item.last_message, item.assignee, item.handoff_reason,
-      item.priority, item.updated_at, item.created_at, flags, item.offline, item.offline_email]);
+      item.priority, item.updated_at, item.created_at, flags, item.offline, item.offline_email, item.team, item.labels]);
   }
 
   function fillRow(a, item, flags, view) {
@@ -161,6 +164,11 @@ export function createList({ getHref }) {
     if (prio && !['Normal', 'Medium', 'Default', 'Low'].includes(prio)) {
       tags.append(h('span', { class: `badge badge--priority badge--prio-${prio.toLowerCase()}` }, prio));
     }
+    // Routing: the team it is in and its labels, on a line of their own.
+    const labels = Array.isArray(item.labels) ? item.labels : [];
+    const routed = item.team || labels.length ? h('span', { class: 'conv-routing' },
+      item.team ? h('span', { class: 'conv-label conv-team', title: `Team: ${item.team}` }, item.team) : null,
+      labels.map((l) => h('span', { class: 'conv-label', 'data-testid': 'conv-label' }, l))) : null;
     if (item.assignee?.name && item.status !== 'closed') {
       const who = h('span', { class: 'conv-assignee', title: `Assigned to ${item.assignee.name}` },
         h('span', { 'aria-hidden': 'true' }, initials(item.assignee.name)),
@@ -178,7 +186,8 @@ export function createList({ getHref }) {
           flags.fresh ? h('span', { class: 'conv-new' }, 'New') : null,
           time),
         preview,
-        tags),
+        tags,
+        routed),
       flags.unread ? h('span', { class: 'unread-dot' }, h('span', { class: 'visually-hidden' }, 'Unread')) : null,
     ]);
   }
@@ -224,7 +233,7 @@ export function createList({ getHref }) {
      * @param {boolean} s.loading
      * @param {string|null} s.error
      */
-    render({ view, items, selectedId, fresh, unread, typing, loading, error, onRetry }) {
+    render({ view, items, selectedId, fresh, unread, typing, loading, error, onRetry, onClaim }) {
       const v = VIEWS.find((x) => x.id === view) || VIEWS[0];
       title.textContent = v.title;
       subtitle.textContent = loading && !items.length ? '' : `${items.length} conversation${items.length === 1 ? '' : 's'}`;
@@ -252,6 +261,10 @@ export function createList({ getHref }) {
           fillRow(row.a, item, flags, view);
           row.sig = sig;
         }
+        // Queued rows get a Claim button beside (not inside) their link.
+        const claimable = Boolean(onClaim) && item.status === 'queued' && !item.assignee;
+        if (claimable && !row.claim) { row.claim = claimButton(item, onClaim); row.li.append(row.claim); }
+        else if (!claimable && row.claim) { row.claim.remove(); row.claim = null; }
         // Move only when out of place: moving a focused node would drop focus.
         const expectedPrev = prev ? prev.li : null;
         if (row.li.parentNode !== ul || row.li.previousSibling !== expectedPrev) {
