@@ -3,6 +3,7 @@ downloads the transcript; the agent sees the rating; the reports page charts a k
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from pathlib import Path
@@ -119,7 +120,7 @@ async def test_visitor_ends_rates_and_downloads_and_the_agent_sees_it(
     await shot(phone, "closing-widget-csat-phone")
 
     # The agent sees the rating and the comment, as text.
-    agent = await new_page(browser, DESKTOP)
+    agent = await new_page(browser, DESKTOP, accept_downloads=True)
     await sign_in(agent, server)
     await agent.goto(f"{server.url}/console#/closed/{conv_id}")
     csat = agent.get_by_test_id("conv-csat")
@@ -127,6 +128,17 @@ async def test_visitor_ends_rates_and_downloads_and_the_agent_sees_it(
     await expect(agent.get_by_test_id("conv-csat-rating")).to_contain_text("4/5")
     await expect(agent.get_by_test_id("conv-csat-comment")).to_have_text("Quick answer " + XSS)
     await shot(agent, "closing-console-csat")
+    # The agent's transcript download: a menu (HTML or JSON) opened from the header.
+    await agent.get_by_test_id("transcript-download").click()
+    await expect(agent.get_by_test_id("transcript-html")).to_be_focused()
+    await agent.keyboard.press("ArrowDown")
+    await expect(agent.get_by_test_id("transcript-json")).to_be_focused()
+    async with agent.expect_download() as info:
+        await agent.keyboard.press("Enter")
+    exported = json.loads(Path(await (await info.value).path()).read_text(encoding="utf-8"))
+    assert exported["format"] == "parley.transcript/1" and exported["audience"] == "agent"
+    assert exported["conversation"]["csat"]["rating"] == 4
+    assert exported["conversation"]["csat"]["comment"] == "Quick answer " + XSS
     assert agent.errors == []  # type: ignore[attr-defined]
 
 
