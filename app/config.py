@@ -99,6 +99,8 @@ class Settings(BaseSettings):
     webhook_backoff_seconds: float = 10.0
     webhook_backoff_max_seconds: float = 3600.0
     webhook_max_attempts: int = 12
+    # Delivered deliveries are kept this long in the delivery log.
+    webhook_log_days: int = 30
 
     @property
     def sqlite_path(self) -> Path:

@@ -21,12 +21,13 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import col
 
 from app.config import Settings
@@ -86,8 +87,29 @@ class WebhookWorker:
             await self._client.aclose()
             self._client = None
 
+    async def purge_log(self, now: datetime | None = None) -> int:
+        """Forget delivered deliveries older than ``webhook_log_days`` (dead ones stay for
+        a replay until someone deals with them)."""
+        cutoff = (now or utcnow()) - timedelta(days=self.settings.webhook_log_days)
+        async with unit_of_work() as s:
+            result: Any = await s.exec(
+                delete(WebhookDelivery)
+                .where(col(WebhookDelivery.status) == DeliveryStatus.delivered)
+                .where(col(WebhookDelivery.delivered_at) < cutoff)
+            )
+        return int(result.rowcount or 0)
+
     async def _loop(self) -> None:
+        last_purge = 0.0
         while True:
+            if time.monotonic() - last_purge > 3600:
+                last_purge = time.monotonic()
+                try:
+                    await self.purge_log()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("webhook log purge failed")
             try:
                 claimed = await self._claim()
             except asyncio.CancelledError:

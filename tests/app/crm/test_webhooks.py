@@ -330,3 +330,32 @@ async def test_filters_pause_and_admin_only(
         assert r.status_code == 201
         tid = r.json()["delivery_id"]
         await eventually(lambda: [x for x in receiver.of() if x.id == tid], what="test event")
+
+
+async def test_delivered_log_is_purged_after_its_retention_dead_ones_stay(
+    server: RunningServer, receiver: Receiver, subscription: dict[str, Any]
+) -> None:
+    from datetime import timedelta
+
+    from app.crm.worker import WebhookWorker
+    from app.db import utcnow
+
+    receiver.status_for = lambda rec, seen: 200 if rec.type == "conversation.created" else 500
+    async with server.client() as client:
+        admin = await admin_headers(client)
+        v = Visitor(server, client)
+        await v.start()
+        cid = (await v.say("keep me a while")).json()["conversation"]["id"]
+
+        async def settled() -> bool:
+            rows = await _deliveries(client, admin, subscription, conversation_id=cid)
+            return bool(rows) and all(r["status"] != "pending" for r in rows)
+
+        await eventually(settled, what="delivered and dead")
+        worker = WebhookWorker(server.settings)
+        assert await worker.purge_log() == 0  # nothing this young goes
+        rows = await _deliveries(client, admin, subscription, conversation_id=cid)
+        assert {r["status"] for r in rows} == {"delivered", "dead"}
+        await worker.purge_log(now=utcnow() + timedelta(days=31))
+        rows = await _deliveries(client, admin, subscription, conversation_id=cid)
+        assert {r["status"] for r in rows} == {"dead"}
