@@ -106,6 +106,7 @@ class Turn:
     cited: list[str] = field(default_factory=list)
     escalated: bool = False
     timed_out: bool = False
+    nth: int = 0  # 0: the message that opened the conversation
 
     def first_visible(self) -> float | None:
         """When the visitor saw the first of the answer: a delta, else the stored message."""
@@ -173,11 +174,18 @@ class RunResult:
     server_cpu_pct: float
     server_rss_mb: float
     seconds: float
+    # Per turn, in order: [first token ms, complete ms, nth in its conversation, escalated]
+    # (None: never came), to look into tails.
+    detail: list[list[Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
 
         return asdict(self)
+
+
+def _ms1(seconds: float) -> float | None:
+    return None if math.isinf(seconds) else round(seconds * 1000, 1)
 
 
 def _stats_ms(values: list[float]) -> dict[str, float | None]:
@@ -239,12 +247,16 @@ class _Run:
         slot.turns_here = 0
 
     async def slot_loop(self, slot: Slot) -> None:
+        if self.think[1] > 0:
+            # Paced visitors arrive over a think time, not all in the same millisecond (a
+            # synchronised first burst would measure the burst, not the pace).
+            await asyncio.sleep(self.rng.uniform(0, self.think[1]))
         while self.remaining > 0:
             self.remaining -= 1
             if slot.stream is None or slot.handed_over or slot.turns_here >= TURNS_PER_CONVERSATION:
                 await self._new_session(slot)
             q = self.questions.next()
-            turn = Turn(slot=slot.index, qid=q.id, article=q.article)
+            turn = Turn(slot=slot.index, qid=q.id, article=q.article, nth=slot.turns_here)
             slot.turn = turn
             slot.done.clear()
             turn.sent = time.monotonic()
@@ -370,6 +382,10 @@ def _result(
         server_cpu_pct=round(100 * cpu / wall, 1) if wall else 0.0,
         server_rss_mb=round(rss_kb / 1024, 1),
         seconds=round(wall, 1),
+        detail=[
+            [_ms1(f), _ms1(c), t.nth, t.escalated]
+            for f, c, t in zip(first, complete, turns, strict=True)
+        ],
     )
 
 
