@@ -281,9 +281,10 @@ def rows_of(fig: dict[str, Any]) -> list[list[str]]:
     rows.append(
         [
             "embedder",
-            f"{e['backend']}, {e['threads']} intra-op threads",
+            f"{e['backend']}, {e['threads']} intra-op threads, "
+            f"torch {'imported' if e['torch_imported'] else 'not imported'}",
             "no torch at serve time",
-            "OK" if e["backend"] in ("onnx", "numpy") else "—",
+            "OVER" if e["torch_imported"] else "OK",
         ]
     )
     q = fig["query_embedding_ms"]
@@ -389,6 +390,7 @@ def run(
             "backend": embedder.backend,
             "threads": getattr(embedder.encoder, "threads", 0) or "auto",
             "load_rss_mb": round(rss1 - rss0, 1),
+            "torch_imported": "torch" in sys.modules,
         },
         "corpus": corpus.describe(n_distinct),
     }
