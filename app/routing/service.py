@@ -12,6 +12,7 @@ assignments to one agent, so two transactions cannot both fill their last free s
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import statistics
@@ -28,15 +29,16 @@ from app.contacts.models import Contact
 from app.conversations import repository as conv_repo
 from app.conversations import service as conversations
 from app.conversations.models import Conversation, Message, Sender, Status
-from app.db import utcnow
+from app.db import sessionmaker, utcnow
 from app.errors import Conflict, InvalidInput, NotFound
+from app.events.bus import get_bus, visitor_channel
 from app.events.domain import (
     ConversationAssigned,
     ConversationEscalated,
     ConversationReleased,
     listen,
 )
-from app.events.service import record_event
+from app.events.service import after_commit, record_event
 from app.routing import rules as engine
 from app.routing.models import Assignment, RoutingRule
 from app.routing.schemas import QueueOut
@@ -94,6 +96,49 @@ async def team_hours(session: AsyncSession, c: Conversation) -> bh.HoursLike:
             return team.business_hours
     site = await session.get(Site, c.site_id)
     return site.business_hours if site else None
+
+
+_QUEUE_TEAMS = "parley_routing_queue_teams"
+_QUEUE_FIRE = "parley_routing_queue_fire"
+_tasks: set[asyncio.Task[None]] = set()
+
+
+def queue_changed(session: AsyncSession, team: str | None) -> None:
+    """After this transaction commits, tell the team's waiting visitors their place moved."""
+    session.info.setdefault(_QUEUE_TEAMS, set()).add(team)
+
+    def fire() -> None:
+        teams = session.info.pop(_QUEUE_TEAMS, set())
+        if teams:
+            task = asyncio.get_running_loop().create_task(_notify_waiting(teams))
+            _tasks.add(task)
+            task.add_done_callback(_tasks.discard)
+
+    after_commit(session, session.info.setdefault(_QUEUE_FIRE, fire))
+
+
+async def _notify_waiting(teams: set[str | None]) -> None:
+    """A live-only ``queue.updated`` to each waiting visitor of these teams (the widget then
+    asks for its place); visitors only, agents' streams do not need it."""
+    try:
+        async with sessionmaker()() as s:
+            rows = [c for team in teams for c in await waiting(s, team, all_teams=False)]
+        bus = get_bus()
+        for c in rows:
+            await bus.publish(
+                visitor_channel(c.session_id),
+                {
+                    "id": None,
+                    "seq": None,
+                    "conversation_id": c.id,
+                    "site_id": c.site_id,
+                    "type": "queue.updated",
+                    "visitor_visible": True,
+                    "data": {"conversation_id": c.id},
+                },
+            )
+    except Exception:  # a nicety: the widget also refreshes on its own
+        log.exception("queue notification failed")
 
 
 # ------------------------------------------------------------------------------ rules
@@ -266,6 +311,7 @@ async def take(
         await note(session, c, why[0], why[1], **why[2])
     # The row is ours: record it the usual way (system message, status event, listeners).
     await conversations.assign(session, c, agent)
+    queue_changed(session, c.team)
     return True
 
 
@@ -411,6 +457,7 @@ async def requeue(
     session.add(c)
     await note(session, c, kind, text, previous=await _agent_ref(session, prev), **data)
     await conversations._status_event(session, c)
+    queue_changed(session, c.team)
     return True
 
 
@@ -465,6 +512,7 @@ async def transfer(
         session.add(c)
         await note(session, c, "transferred", f"{by.name} transferred it to {dest}.", **data)
         await conversations._status_event(session, c)
+        queue_changed(session, c.team)
         await try_assign(session, c, exclude={x for x in (prev, by.id) if x is not None})
     if prev is not None and prev != c.assignee_id:
         await drain(session)  # the previous agent has room again
@@ -611,6 +659,7 @@ async def on_escalated(session: AsyncSession, ev: ConversationEscalated) -> None
             position=position,
         )
         await conversations._status_event(session, c)
+        queue_changed(session, c.team)
 
 
 async def on_assigned(session: AsyncSession, ev: ConversationAssigned) -> None:

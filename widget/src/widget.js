@@ -773,6 +773,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     else if (ev.event === 'bot.retract') onRetract(data);
     else if (ev.event === 'typing') showTyping(data);
     else if (ev.event === 'csat.submitted') $.closing.rated(data);
+    else if (ev.event === 'queue.updated') $.queue.refresh(); // someone ahead was taken
     else if (ev.event === 'conversation.updated' && data && data.conversation) {
       const c = data.conversation;
       const cur = S.conversation;

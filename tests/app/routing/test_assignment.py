@@ -460,3 +460,32 @@ async def test_transfer_to_a_team_or_an_agent_with_a_private_note(server: Runnin
             )
         assert secret not in str([e.data for e in seen])
         assert "Gus knows refunds" not in str([e.data for e in seen])
+
+
+async def test_waiting_visitors_hear_when_the_line_moves(server: RunningServer) -> None:
+    async with staff(server) as st:
+        key, page = f"line{token()}", f"/line-{token()}"
+        await st.team(key)
+        await st.agent("Lou", teams=[key])
+        await st.rule(
+            {
+                "name": "Line",
+                "conditions": [{"field": "page", "value": page}],
+                "actions": {"team": key},
+            }
+        )
+        first = await escalated(server, st.client, page)
+        second = await escalated(server, st.client, page)
+        q = (await st.client.get("/api/v1/widget/queue", headers=second.headers)).json()
+        assert q["position"] == 2
+        async with SSEReader(st.client, "/api/v1/widget/stream", second.headers) as stream:
+            r = await st.client.post(
+                f"/api/v1/conversations/{first.conversation_id}/claim",  # type: ignore[attr-defined]
+                headers=st.agents["Lou"]["headers"],
+            )
+            assert r.status_code == 200
+            moved = await stream.next("queue.updated")
+            assert moved.data == {"conversation_id": second.conversation_id}  # type: ignore[attr-defined]
+            assert moved.id is None  # live only, never replayed
+        q = (await st.client.get("/api/v1/widget/queue", headers=second.headers)).json()
+        assert q["position"] == 1
