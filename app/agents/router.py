@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Depends, Request, status
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -77,8 +78,9 @@ async def _with_presence(agent_id: int, events: AsyncIterator[Any]) -> AsyncIter
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
-        # The offline countdown starts when the last stream closes, not at its last beat.
-        with contextlib.suppress(Exception):
+        # The offline countdown starts when the last stream closes, not at its last beat
+        # (shielded: the disconnect that got us here cancels every other await).
+        with anyio.CancelScope(shield=True), contextlib.suppress(Exception):
             await _seen(agent_id)
 
 

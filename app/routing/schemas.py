@@ -322,3 +322,7 @@ class QueueOut(BaseModel):
     # Seconds when enough recent waits back it; None when unsure (see estimate_text).
     estimate_seconds: int | None = None
     estimate_text: str = ""
+    # The team keeps its own hours and is out now: when it is back (the widget words it
+    # in the visitor's clock).
+    team_open: bool = True
+    back_at: datetime | None = None

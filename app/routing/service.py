@@ -613,6 +613,12 @@ async def queue_status(
     _, agents = await pool(session, c.team)
     online = sum(1 for a in agents if _enum(a.availability) == Availability.online.value)
     out = QueueOut(queued=True, position=position, team=c.team, agents_online=online)
+    team = await teams_repo.by_key(session, c.team) if c.team else None
+    if team is not None and team.business_hours and not bh.is_open(team.business_hours, now):
+        # Out of this team's hours (the site was open when the bot handed over).
+        out.team_open, out.back_at = False, bh.next_opening(team.business_hours, now)
+        out.estimate_text = "The team is out of hours; they answer when they are back."
+        return out
     if online == 0:
         out.estimate_text = (
             "Nobody from the team is available right now. Stay here: we will answer "

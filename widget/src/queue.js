@@ -5,6 +5,7 @@
 // online — the widget never makes a number up.
 import css from './queue.css';
 import { h } from './dom.js';
+import { backLabel } from './offline.js';
 
 export const queueCss = css;
 const EVERY = 20000;
@@ -30,7 +31,10 @@ export function queueNote({ fetchQueue }) {
     if (mine !== seq || !waiting) return;
     if (!q || !q.queued || !q.position) { el.hidden = true; return; }
     const place = q.position === 1 ? 'You’re next in line' : 'You’re ' + ordinal(q.position) + ' in line';
-    text.textContent = place + (q.estimate_text ? ' · ' + q.estimate_text : '');
+    // Out of the team's own hours: when they are back, in the visitor's clock.
+    const back = q.team_open === false ? backLabel(q.back_at) : '';
+    const estimate = back ? 'The team is away, ' + back + '.' : q.estimate_text;
+    text.textContent = place + (estimate ? ' · ' + estimate : '');
     el.hidden = false;
   }
 

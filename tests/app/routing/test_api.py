@@ -319,3 +319,31 @@ async def test_inbox_views_counts_and_filters(server: RunningServer) -> None:
             json={"labels": ["no/slashes"]},
         )
         assert r.status_code == 422
+
+
+async def test_an_open_console_stream_counts_as_seen(server: RunningServer) -> None:
+    import asyncio
+
+    from tests.sse import SSEReader
+
+    async with staff(server) as st:
+        pia = await st.agent("Ola")
+
+        async def seen() -> str | None:
+            rows = (await st.client.get("/api/v1/agents", headers=st.admin)).json()
+            return next(a["last_seen_at"] for a in rows if a["id"] == pia["id"])
+
+        assert await seen() is None
+        async with SSEReader(st.client, "/api/v1/agent/stream", pia["headers"]):
+            for _ in range(50):
+                if await seen():
+                    break
+                await asyncio.sleep(0.1)
+            first = await seen()
+            assert first is not None
+        # Closing the stream marks the moment the offline countdown starts.
+        for _ in range(50):
+            if (await seen() or "") > first:
+                break
+            await asyncio.sleep(0.1)
+        assert (await seen() or "") > first

@@ -489,3 +489,29 @@ async def test_waiting_visitors_hear_when_the_line_moves(server: RunningServer) 
             assert moved.id is None  # live only, never replayed
         q = (await st.client.get("/api/v1/widget/queue", headers=second.headers)).json()
         assert q["position"] == 1
+
+
+async def test_a_team_out_of_its_own_hours_says_when_it_is_back(server: RunningServer) -> None:
+    from tests.app.sites.helpers import opens_later
+
+    async with staff(server) as st:
+        key, page = f"late{token()}", f"/late-{token()}"
+        await st.team(key, business_hours=opens_later())
+        await st.agent("Max", teams=[key])
+        await st.set("Max", "online")
+        await st.rule(
+            {
+                "name": "Late",
+                "conditions": [{"field": "page", "value": page}],
+                "actions": {"team": key},
+            }
+        )
+        v = await escalated(server, st.client, page)
+        # The site is open, so it is a live handoff; the team's own hours are not, yet an
+        # online member may still take it.
+        assert await assignee(st, v.conversation_id) == "Max"  # type: ignore[attr-defined]
+        await st.set("Max", "offline")
+        w = await escalated(server, st.client, page)
+        q = (await st.client.get("/api/v1/widget/queue", headers=w.headers)).json()
+        assert q["queued"] is True and q["team_open"] is False and q["back_at"]
+        assert q["estimate_seconds"] is None and "out of hours" in q["estimate_text"]
