@@ -14,6 +14,7 @@ import contextlib
 import logging
 from datetime import datetime, timedelta
 
+from sqlalchemy import or_
 from sqlmodel import col, select
 
 from app.agents.models import Agent, Availability
@@ -62,15 +63,27 @@ async def reassign(now: datetime) -> int:
     the visitor waits for an answer, or has not answered within the team's time-out."""
     settings = get_settings()
     async with unit_of_work() as s:
+        # One query narrows it down: the agent is not online, or it has been theirs longer
+        # than the shortest time-out. Each candidate is then checked in its own transaction.
+        timeouts = [t.answer_timeout_seconds for t in await teams_repo.all_teams(s)]
+        timeouts.append(settings.routing_answer_timeout_seconds)
+        shortest = min((t for t in timeouts if t > 0), default=None)
+        gone = or_(
+            col(Agent.availability) != Availability.online,
+            col(Agent.is_active).is_(False),
+        )
+        if shortest is not None:
+            gone = or_(gone, col(Conversation.assigned_at) < now - timedelta(seconds=shortest))
         rows = (
             await s.exec(
-                select(Conversation.id, Conversation.assignee_id).where(
-                    col(Conversation.status) == Status.assigned
-                )
+                select(Conversation.id)
+                .join(Agent, col(Agent.id) == col(Conversation.assignee_id))
+                .where(col(Conversation.status) == Status.assigned)
+                .where(gone)
             )
         ).all()
     moved = 0
-    for conv_id, _ in rows:
+    for conv_id in rows:
         async with unit_of_work() as s:
             c = await s.get(Conversation, conv_id)
             if c is None or c.status != Status.assigned or c.assignee_id is None:
