@@ -528,9 +528,11 @@ async def set_labels(session: AsyncSession, c: Conversation, labels: list[str], 
     session.add(c)
     added = [x for x in labels if x not in before]
     removed = [x for x in before if x not in labels]
-    parts = ([f"added {', '.join(added)}"] if added else []) + (
-        [f"removed {', '.join(removed)}"] if removed else []
-    )
+
+    def words(verb: str, xs: list[str]) -> list[str]:
+        return [f"{verb} label{'s' if len(xs) > 1 else ''} {', '.join(xs)}"] if xs else []
+
+    parts = words("added", added) + words("removed", removed)
     await note(session, c, "labelled", f"{by.name} {' and '.join(parts)}.", labels=labels)
     await conversations._status_event(session, c)
 

@@ -174,6 +174,13 @@ async def test_double_charge_lands_with_billing_then_moves_with_a_private_note(
     notes = bea_page.get_by_test_id("routing-activity")
     await expect(notes.filter(has_text="team billing")).to_have_count(1)
     await expect(notes.filter(has_text="least loaded: 0 open chats")).to_have_count(1)
+    # A label from the context panel: on the conversation and its inbox row.
+    await bea_page.get_by_test_id("label-input").fill("Refund")
+    await bea_page.get_by_test_id("label-input").press("Enter")
+    await expect(bea_page.get_by_test_id("ctx-labels")).to_contain_text("refund")
+    await expect(bea_page.get_by_test_id("conv-label").filter(has_text="refund")).to_have_count(
+        1, timeout=10_000
+    )
     await shot(bea_page, "routing-inbox-desktop")
 
     # Transfer to Sam in Support, with a note only agents see.

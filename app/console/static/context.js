@@ -6,6 +6,7 @@ import {
 } from './dom.js';
 import { renderMarkdown, safeUrl, extLink } from './markdown.js';
 import { mailtoLink } from './offline.js';
+import { labelsEditor } from './routing.js';
 
 function section(title, ...children) {
   const id = `ctx-${title.toLowerCase().replace(/[^a-z]+/g, '-')}`;
@@ -131,6 +132,7 @@ export function createContextPanel({ onClose }) {
       row('Assignee', assignee ? (mine ? `${assignee} (you)` : assignee) : 'Unassigned', { 'data-testid': 'ctx-assignee' }),
       team ? row('Team', humanize(team), { 'data-testid': 'ctx-team' }) : null,
       priorityLabel(c.priority) ? row('Priority', priorityLabel(c.priority)) : null,
+      c.status !== 'closed' || c.labels?.length ? row('Labels', labelsEditor(c)) : null,
       row('Started', c.created_at ? timeEl(c.created_at, { long: true }) : null),
       row('Visitor', visitorName(c))));
 

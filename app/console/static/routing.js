@@ -330,3 +330,45 @@ export async function openTransferDialog({ conv, me, onDone }) {
   dlg.showModal();
   teamSel.focus();
 }
+
+// ------------------------------------------------------------------ labels
+
+/** The conversation's labels as chips, each removable, and a field to add one. */
+export function labelsEditor(c, { onSaved } = {}) {
+  const labels = Array.isArray(c.labels) ? [...c.labels] : [];
+  const wrap = h('div', { class: 'labels-edit', 'data-testid': 'ctx-labels' });
+  const input = h('input', {
+    class: 'labels-input', placeholder: labels.length ? 'Add…' : 'Add a label', maxlength: '40',
+    'aria-label': 'Add a label', 'data-testid': 'label-input', enterkeyhint: 'done',
+  });
+  async function save(next) {
+    input.disabled = true;
+    try {
+      const summary = await routingApi.labels(c.id, next);
+      c.labels = summary.labels;
+      onSaved?.(summary);
+      render();
+    } catch (err) {
+      toast(`Couldn’t change labels: ${err.detail || err.message}`, 'error');
+    } finally {
+      input.disabled = false;
+    }
+  }
+  function render() {
+    wrap.replaceChildren(...(c.labels || []).map((l) => {
+      const x = h('button', { type: 'button', class: 'label-x', 'aria-label': `Remove label ${l}` }, icon('x', 11));
+      x.addEventListener('click', () => save((c.labels || []).filter((y) => y !== l)));
+      return h('span', { class: 'conv-label label-chip' }, h('span', null, l), x);
+    }), input);
+  }
+  input.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Enter') return;
+    ev.preventDefault();
+    const v = input.value.trim().toLowerCase().replace(/\s+/g, ' ');
+    if (!v || (c.labels || []).includes(v)) { input.value = ''; return; }
+    input.value = '';
+    save([...(c.labels || []), v]);
+  });
+  render();
+  return wrap;
+}

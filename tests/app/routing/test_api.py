@@ -311,7 +311,8 @@ async def test_inbox_views_counts_and_filters(server: RunningServer) -> None:
         assert r.status_code == 200 and r.json()["labels"] == ["refund", "alpha"]
         d = await detail(st, ids["a1"])
         assert (
-            d["activity"][-1]["kind"] == "labelled" and "added refund" in d["activity"][-1]["text"]
+            d["activity"][-1]["kind"] == "labelled"
+            and "added label refund" in d["activity"][-1]["text"]
         )
         r = await st.client.put(
             f"/api/v1/conversations/{ids['a1']}/labels",
