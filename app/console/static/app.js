@@ -123,6 +123,16 @@ function createApp(initialAgent) {
   const team = createTeamSettings({ getMe: () => state.me });
   shell.append(team.el);
   nav.el.insertBefore(team.navSection, nav.el.querySelector('.nav-foot'));
+  // The sections beyond the inbox share one strip: on desktop they stay a column of
+  // icons (display: contents); on a phone they become a single scrolling row instead of
+  // a full-width row each, so the inbox keeps the screen.
+  const more = h('div', { class: 'nav-more' });
+  more.append(...nav.el.querySelectorAll(':scope > .kb-nav, :scope > .ev-nav'));
+  nav.el.insertBefore(more, nav.el.querySelector('.nav-foot'));
+  const revealCurrent = () => requestAnimationFrame(() => more.querySelector('[aria-current="page"]')
+    ?.scrollIntoView({ block: 'nearest', inline: 'nearest' }));
+  window.addEventListener('hashchange', revealCurrent);
+  revealCurrent();
   const presence = createStatusControl({ onChange: (me) => { state.me = { ...state.me, ...me }; } });
   nav.el.querySelector('.nav-brand').after(presence.el);
   presence.set(state.me);
