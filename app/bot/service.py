@@ -186,13 +186,15 @@ async def handle_job(job: BotJob) -> None:
             raise
         log.exception("bot turn failed for conversation %s; escalating", conv_id)
         async with unit_of_work() as s:
-            c = await s.get(Conversation, conv_id)
+            c = await repo.lock(s, conv_id)
             if c is not None and c.status == Status.bot:
                 await conversations.escalate(s, c, reason="bot_error", offline=offline)
         return
 
     async with unit_of_work() as s:
-        c = await s.get(Conversation, conv_id)
+        # Locked: an agent closing or taking the conversation meanwhile wins, the bot
+        # stays quiet, and its escalation can never overwrite their change.
+        c = await repo.lock(s, conv_id)
         if c is None or c.status != Status.bot:
             return
         sources = _sources(result)

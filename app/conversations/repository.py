@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, cast, func, or_
+from sqlalchemy import String, cast, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -220,3 +220,18 @@ async def first_visitor_message(session: AsyncSession, conversation_id: int) -> 
             .order_by(col(Message.seq))
         )
     ).first()
+
+
+async def lock(session: AsyncSession, conversation_id: int) -> Conversation | None:
+    """The conversation, freshly read, with its write lock held until the transaction ends.
+
+    A no-op UPDATE takes SQLite's write lock and PostgreSQL's row lock, so a decision made
+    on the status read here (the bot answering or escalating) cannot be overtaken by an
+    agent closing the conversation in between.
+    """
+    await session.exec(
+        update(Conversation)
+        .where(col(Conversation.id) == conversation_id)
+        .values(last_seq=Conversation.last_seq)
+    )
+    return await session.get(Conversation, conversation_id, populate_existing=True)

@@ -89,7 +89,10 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     let data = null;
     if (res.status !== 204) { try { data = await res.json(); } catch (e) { /* empty or not JSON */ } }
     if (!res.ok) {
-      const err = new ApiError((data && data.detail) || 'Request failed (' + res.status + ')');
+      // A 422's detail is a list of {loc, msg}: show the messages, not "[object Object]".
+      const detail = data && data.detail;
+      const text = Array.isArray(detail) ? detail.map((e) => (e && e.msg) || '').filter(Boolean).join('; ') : detail;
+      const err = new ApiError((typeof text === 'string' && text) || 'Request failed (' + res.status + ')');
       err.status = res.status;
       err.retryAfter = parseInt(res.headers.get('Retry-After'), 10) || 0;
       throw err;
