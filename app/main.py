@@ -35,6 +35,7 @@ from app.lifecycle import router as lifecycle
 from app.lifecycle.service import InactivitySweeper
 from app.middleware import RateLimitMiddleware, SecurityHeadersMiddleware, SiteCORSMiddleware
 from app.pii import install as install_pii_masking
+from app.receipts import router as receipts
 from app.reports.router import router as reports_router
 from app.routing import service as routing
 from app.routing.router import router as routing_router
@@ -149,6 +150,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(lifecycle.widget_router)
     app.include_router(lifecycle.router)
     app.include_router(csat_widget_router)
+    app.include_router(receipts.widget_router)
+    app.include_router(receipts.router)
     app.include_router(transcripts.router)
     app.include_router(transcripts.widget_router)
     app.include_router(reports_router)

@@ -67,6 +67,10 @@ class Conversation(SQLModel, table=True):
     csat_rating: int | None = None
     csat_comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     csat_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Read receipts (app/receipts): the highest sequence number the visitor has read
+    # (agents see "Seen") and the highest one an agent has read (the widget shows "Read").
+    visitor_read_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    agent_read_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Message(SQLModel, table=True):

@@ -74,6 +74,8 @@ class VisitorConversationOut(BaseModel):
     # widget asks once after a close; see app/csat).
     closed_at: datetime | None = None
     csat_rating: int | None = None
+    # Read receipts: an agent has read everything up to this sequence number.
+    agent_read_seq: int = 0
 
 
 class AgentRef(BaseModel):
@@ -147,6 +149,9 @@ class ConversationDetail(ConversationSummary):
     csat: CsatOut | None = None
     # The verified contact and their earlier conversations (a returning visitor).
     contact: ContactBrief | None = None
+    # Read receipts: how far the visitor (shown as "Seen") and the agents have read.
+    visitor_read_seq: int = 0
+    agent_read_seq: int = 0
 
 
 class ConversationList(BaseModel):
@@ -198,4 +203,5 @@ def visitor_view(c: Conversation, assignee_name: str | None) -> VisitorConversat
         offline_email=handoff.get("email"),
         closed_at=c.closed_at,
         csat_rating=c.csat_rating,
+        agent_read_seq=c.agent_read_seq or 0,
     )

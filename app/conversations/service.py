@@ -390,6 +390,8 @@ async def detail(session: AsyncSession, c: Conversation) -> ConversationDetail:
         closed_at=c.closed_at,
         csat=csat_of(c),
         contact=await _contact_brief(session, c),
+        visitor_read_seq=c.visitor_read_seq or 0,
+        agent_read_seq=c.agent_read_seq or 0,
     )
 
 

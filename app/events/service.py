@@ -120,23 +120,29 @@ async def record_event(
     data: dict[str, Any],
     *,
     visitor_visible: bool = True,
+    touch: bool = True,
 ) -> ConversationEvent:
     """Store an event with the conversation's next sequence number, in the caller's transaction.
 
     The ``UPDATE … RETURNING`` takes the conversation's row lock, so concurrent writers get
     consecutive numbers and the unique (conversation_id, seq) constraint never trips.
+    ``touch=False`` leaves ``updated_at`` (the inbox order) alone, e.g. for read receipts.
     """
     assert conversation.id is not None
     now = utcnow()
+    values: dict[str, Any] = {"last_seq": Conversation.last_seq + 1}
+    if touch:
+        values["updated_at"] = now
     result = await session.exec(
         update(Conversation)
         .where(Conversation.id == conversation.id)  # type: ignore[arg-type]
-        .values(last_seq=Conversation.last_seq + 1, updated_at=now)
+        .values(**values)
         .returning(col(Conversation.last_seq))
     )
     seq = int(result.scalar_one())
     conversation.last_seq = seq
-    conversation.updated_at = now
+    if touch:
+        conversation.updated_at = now
     event = ConversationEvent(
         conversation_id=conversation.id,
         site_id=conversation.site_id,

@@ -13,6 +13,9 @@ import { backLabel, offlineCss, offlineForm } from './offline.js';
 import { triggers } from './triggers.js';
 import { closing, closingCss } from './closing.js';
 import { queueNote, queueCss } from './queue.js';
+import { tabs as tabSync, blinker } from './tabs.js';
+import { receipts } from './receipts.js';
+import { scrollLock } from './mobile.js';
 
 const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'dev';
 
@@ -240,6 +243,8 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     if (cfg.hideLauncher != null && cfg.hideLauncher !== 'false') { $.launcher.hidden = true; ui.classList.add('no-launcher'); }
     root.appendChild(ui);
     root.addEventListener('keydown', (e) => { if (e.key === 'Escape' && S.open) { e.stopPropagation(); setOpen(false, true); } });
+    // Announces a new unread count while the panel is closed (the launcher's label says it too).
+    ui.appendChild($.sr = h('span', { class: 'pl-sr', role: 'status', 'data-testid': 'parley-unread-live' }));
     (d.body || d.documentElement).appendChild(host);
   }
 
@@ -275,6 +280,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     $.badge.hidden = !n || S.open;
     if (S.open || S.hidden) $.preview.hidden = true;
     $.badge.textContent = n > 9 ? '9+' : String(n);
+    lock.set(S.open && !S.hidden);
   }
 
   function setOpen(open, user) {
@@ -282,26 +288,38 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     if (open && S.hidden) S.hidden = false;
     const changed = open !== S.open;
     S.open = open;
-    if (open) setUnread(0);
+    if (open) countUnread();
     saveUi();
     render();
     if (open) {
       ensureStream();
       scrollToEnd(true);
-      // Focus the composer, except on touch screens where that would pop the keyboard over the chat.
-      if (user && $.input && !(w.matchMedia && matchMedia('(pointer: coarse)').matches)) setTimeout(() => $.input.focus({ preventScroll: true }), 30);
+      if (user && $.input) setTimeout(focusPanel, 30);
     } else if (user && $.launcher && !$.launcher.hidden && root && root.activeElement) {
       $.launcher.focus({ preventScroll: true });
     }
+    if (changed && TB && !S.fromTab) TB.post('open', open); // the other tabs follow
     if (changed) emit(open ? 'open' : 'close');
+  }
+
+  // Focus moves into the panel: the composer, except on touch screens where that would pop
+  // the keyboard over the chat (the message list then), or what shows instead of it.
+  function focusPanel() {
+    if (!S.open || !$.panel) return;
+    const touch = w.matchMedia && matchMedia('(pointer: coarse)').matches;
+    const form = $.form.hidden && $.panel.querySelector('.pl-off-wrap:not([hidden]) [tabindex="-1"]');
+    (form || (touch || $.form.hidden ? $.log : $.input)).focus({ preventScroll: true });
   }
 
   function setUnread(n) {
     if (n === S.unread) return;
+    const more = n > S.unread;
     S.unread = n;
     saveUi();
     render();
     emit('unread', n);
+    blink(n);
+    if ($.sr && (more || !n)) $.sr.textContent = n ? n + ' unread message' + (n > 1 ? 's' : '') : '';
   }
 
   // ------------------------------------------------------- conversation state
@@ -313,6 +331,8 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
   function setConversation(conv, live) {
     const prev = S.conversation;
     S.conversation = conv || null;
+    if (conv) R.agentRead(conv.id, conv.agent_read_seq);
+    if (live && conv && TB && !(prev && prev.id === conv.id)) TB.post('conv', conv.id);
     if (conv && prev && prev.id !== conv.id) {
       // A new conversation (after a close) has its own sequence numbers.
       S.lastSeq = null;
@@ -413,6 +433,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
       el.classList.toggle('pl-first', el.dataset.author !== prev);
       prev = el.dataset.author;
     }
+    R.paint();
     refreshQuickReplies();
   }
 
@@ -485,10 +506,8 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     if (m.sender === 'visitor') S.awaiting = true;
     else if (m.sender === 'bot' || m.sender === 'agent') S.awaiting = S.skipStream = false;
     if (live) {
-      if ((m.sender === 'bot' || m.sender === 'agent') && (!S.open || S.hidden)) {
-        setUnread(S.unread + 1);
-        showPreview(m);
-      }
+      if ((m.sender === 'bot' || m.sender === 'agent') && (!S.open || S.hidden)) showPreview(m);
+      countUnread();
       emit('message', m);
     }
     if (stick || m.sender === 'visitor') scrollToEnd(true);
@@ -771,7 +790,10 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     let data;
     try { data = JSON.parse(ev.data); } catch (e) { return; }
     if (ev.id != null) noteSeq(ev.id);
-    if (ev.event === 'message.created') addMessage(data, true);
+    const cid = ev.id != null && data && (data.conversation_id || (data.conversation && data.conversation.id));
+    if (cid && !(S.conversation && cid <= S.conversation.id)) follow(cid);
+    if (ev.event === 'conversation.read') onRead(data);
+    else if (ev.event === 'message.created') addMessage(data, true);
     else if (ev.event === 'bot.delta') onDelta(data);
     else if (ev.event === 'bot.retract') onRetract(data);
     else if (ev.event === 'typing') showTyping(data);
@@ -839,6 +861,81 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     });
   }
 
+  // ------------------------------------------------------- tabs and reading
+  // Every tab of the site shows the same chat: the panel opens and closes together, the
+  // unread count comes from one read mark (receipts.js), a conversation started in one
+  // tab is followed by the others, and a shutdown ends them all (tabs.js). Reading needs
+  // the panel open and the page visible; meanwhile the host page's title blinks.
+  let TB = null;
+  const seeing = () => S.open && !S.hidden && d.visibilityState !== 'hidden';
+  const blink = blinker(d, () => !!(w.matchMedia && matchMedia('(prefers-reduced-motion: reduce)').matches));
+  const lock = scrollLock(d, w);
+  const R = receipts({
+    load: () => { const v = readJSON(local, KEY + ':read', null); return v && v.c > 0 ? v : null; },
+    save: (v) => write(local, KEY + ':read', JSON.stringify(v)),
+    messages: () => Array.from(byId.values(), (rec) => rec.m),
+    conv: () => S.conversation,
+    rows: () => $.rows,
+    send: (c, s) => call('POST', '/api/v1/widget/read', { conversation_id: c, seq: s }).catch(() => {}),
+    post: (t, v) => TB && TB.post(t, v),
+  });
+  function countUnread() {
+    if (seeing()) R.read();
+    setUnread(R.unread());
+    if (!S.unread) hidePreview();
+  }
+  function onRead(data) {
+    if (!data) return;
+    if (data.by === 'agent') return R.agentRead(data.conversation_id, data.seq);
+    R.adopt({ c: data.conversation_id, s: data.seq }); // read in another tab or on another device
+    countUnread();
+  }
+  function onTab(t, v) {
+    if (S.dead || !ui) return;
+    S.fromTab = true;
+    try {
+      if (t === 'open') { if (!S.hidden && !!v !== S.open) setOpen(v, false); } else if (t === 'read') { R.adopt(v); countUnread(); } else if (t === 'conv') follow(v); else if (t === 'shutdown') shutdown();
+    } finally {
+      S.fromTab = false;
+    }
+  }
+  // A newer conversation than ours (started in another tab, or on another device): load it
+  // as a fresh page would. A moment's grace lets this tab's own send answer first.
+  let following = 0;
+  function follow(id) {
+    if (following || S.dead || !(id > 0)) return;
+    following = setTimeout(async () => {
+      try {
+        if (S.conversation && id <= S.conversation.id) return;
+        const data = await call('GET', '/api/v1/widget/conversation');
+        if (S.dead || !data || !data.conversation || (S.conversation && data.conversation.id < S.conversation.id)) return;
+        setConversation(data.conversation, true);
+        for (const m of data.messages || []) addMessage(m, false);
+        noteSeq(data.conversation.last_seq);
+        ensureStream();
+        countUnread();
+      } catch (e) { /* the stream or the next event tries again */ } finally {
+        following = 0;
+      }
+    }, 250);
+  }
+  const onVisible = () => { if (!S.dead) countUnread(); };
+  function startSync() {
+    R.init();
+    countUnread();
+    TB = tabSync(KEY, local, onTab);
+    d.addEventListener('visibilitychange', onVisible);
+  }
+  function stopSync() {
+    if (TB) { if (!S.fromTab) TB.post('shutdown'); TB.close(); TB = null; }
+    d.removeEventListener('visibilitychange', onVisible);
+    clearTimeout(following);
+    R.stop();
+    blink(0);
+    lock.stop();
+    write(local, KEY + ':read', null);
+  }
+
   // ---------------------------------------------------------------- startup
   async function start() {
     let attempt = 0;
@@ -856,6 +953,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
         render();
         trackRoutes(url);
         startTriggers();
+        startSync();
         ensureStream();
         flush();
         sendIdentity();
@@ -878,6 +976,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     clearTimeout(typingIdle);
     untrackRoutes();
     if (T) T.stop();
+    stopSync();
     setToken(null);
     write(session, UI_KEY, null);
     write(session, OUTBOX_KEY, null);

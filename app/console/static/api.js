@@ -94,4 +94,5 @@ export const api = {
   assign: (id, agentId = null) => request('POST', `/api/v1/conversations/${enc(id)}/assign`, { agent_id: agentId }),
   close: (id) => request('POST', `/api/v1/conversations/${enc(id)}/close`),
   typing: (id, typing) => request('POST', `/api/v1/conversations/${enc(id)}/typing`, { typing }),
+  read: (id, seq) => request('POST', `/api/v1/conversations/${enc(id)}/read`, { seq }),
 };

@@ -382,6 +382,11 @@ function createApp(initialAgent) {
         else state.pending.push(ev);
         break;
       }
+      case 'conversation.read': {
+        // Read receipts: "Seen" under the agent's last message.
+        if (isSelected(data.conversation_id) && state.detail) conv.setRead(data);
+        break;
+      }
       case 'csat.submitted': {
         // The visitor rated a conversation: the open one shows it.
         if (isSelected(data.conversation_id)) scheduleDetailRefresh(0);

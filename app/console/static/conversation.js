@@ -276,7 +276,50 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
     }
     if (stick) scrollToBottom();
     else if (added) jump.hidden = false;
+    placeSeen();
+    markRead();
   }
+
+  // ---- read receipts ----
+  // "Seen" under the agent's last message once the visitor has read it; while this
+  // conversation is open and the page visible, the visitor's messages are marked read
+  // (debounced), which the widget shows as "Read" under them.
+  const reads = { visitor: 0, agent: 0 };
+  const seenEl = h('div', { class: 'msg-state msg-seen', 'data-testid': 'msg-seen' }, icon('check', 13), h('span', null, 'Seen'));
+  let readTimer = null;
+  function setReads(r) {
+    reads.visitor = Math.max(reads.visitor, Number(r?.visitor_read_seq) || 0);
+    reads.agent = Math.max(reads.agent, Number(r?.agent_read_seq) || 0);
+    placeSeen();
+  }
+  function placeSeen() {
+    let last = null;
+    for (const [key, m] of messages) if (m.sender === 'agent' && m.seq != null && (!last || m.seq > last.m.seq)) last = { key, m };
+    const col = last && reads.visitor >= last.m.seq ? nodes.get(last.key)?.el.querySelector('.msg-col') : null;
+    if (!col) seenEl.remove();
+    else if (seenEl.parentNode !== col) col.append(seenEl);
+  }
+  function markRead() {
+    if (!conv || active.hidden || document.visibilityState !== 'visible') return;
+    let top = 0;
+    let fresh = false;
+    for (const m of messages.values()) {
+      if (m.seq == null) continue;
+      top = Math.max(top, m.seq);
+      if (m.sender === 'visitor' && m.seq > reads.agent) fresh = true;
+    }
+    if (!fresh) return;
+    clearTimeout(readTimer);
+    const id = conv.id;
+    readTimer = setTimeout(async () => {
+      if (conv?.id !== id || document.visibilityState !== 'visible') return;
+      try {
+        const r = await api.read(id, top);
+        if (conv?.id === id) setReads(r);
+      } catch { /* the next render tries again */ }
+    }, 800);
+  }
+  document.addEventListener('visibilitychange', markRead);
 
   function renderHeader() {
     if (!conv) return;
@@ -471,6 +514,8 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
     jump.hidden = true;
     clearTimeout(typingIdle);
     typingSentAt = 0;
+    reads.visitor = reads.agent = 0;
+    clearTimeout(readTimer);
   }
 
   return {
@@ -508,6 +553,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
       log.setAttribute('aria-busy', 'true'); // don't announce the whole history
       for (const m of detail.messages || []) upsert(m);
       for (const a of detail.activity || []) if (a.seq != null) activity.set(a.seq, a);
+      setReads(detail);
       renderHeader();
       renderTranscript({ forceBottom: !same });
       log.removeAttribute('aria-busy');
@@ -525,6 +571,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
       let changed = false;
       for (const m of detail.messages || []) changed = upsert(m) || changed;
       for (const a of detail.activity || []) if (a.seq != null && !activity.has(a.seq)) { activity.set(a.seq, a); changed = true; }
+      setReads(detail);
       renderHeader();
       if (changed) renderTranscript();
     },
@@ -575,6 +622,12 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
     setTyping(sender, on) {
       if (!conv || sender === 'agent') return; // our own echo; other agents' typing is not attributed
       setTyping(sender, on);
+    },
+
+    /** conversation.read: the visitor (or an agent) has read up to seq. */
+    setRead(ev) {
+      if (!conv || ev.conversation_id !== conv.id) return;
+      setReads(ev.by === 'visitor' ? { visitor_read_seq: ev.seq } : { agent_read_seq: ev.seq });
     },
 
     setContextExpanded(open) {
