@@ -63,6 +63,23 @@ async def sign_in(browser: Browser, server: RunningServer) -> tuple[BrowserConte
     return ctx, console
 
 
+async def serious_axe_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's serious and critical findings in the widget (axe is a devDependency of
+    the widget, read from node_modules: no network)."""
+    if not AXE.exists():
+        pytest.fail(f"axe-core is missing at {AXE}: run `npm ci` in widget/")
+    if not await page.evaluate("() => typeof window.axe === 'object'"):
+        await page.add_script_tag(path=str(AXE))
+    found: list[dict[str, Any]] = await page.evaluate(
+        """async () => {
+          const r = await axe.run({ include: [['parley-widget']] }, { resultTypes: ['violations'] });
+          return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ') + ' ' + n.failureSummary) }));
+        }"""
+    )
+    return [v for v in found if v["impact"] in ("serious", "critical")]
+
+
 async def title_stays(page: Page, title: str) -> None:
     """The title is `title` and stays so (no blink left running)."""
     await expect(page).to_have_title(title, timeout=10_000)
@@ -161,6 +178,10 @@ async def test_tabs_stay_in_step_and_read_receipts_go_both_ways(
     await a.get_by_test_id("parley-end").click()
     await a.get_by_test_id("parley-end-confirm").click()
     await expect(b.get_by_test_id("parley-closing")).to_be_visible(timeout=15_000)
+    # The rating card (stars, comment, transcript) passes axe too.
+    await expect(a.get_by_test_id("parley-closing")).to_be_visible()
+    assert await serious_axe_violations(a) == []
+    await shot(a, "e2e-tabs-closed-rating-desktop")
     async with unit_of_work() as s:
         c = await s.get(Conversation, int(conv_id or 0))
         assert c is not None and c.closed_at is not None
@@ -209,6 +230,7 @@ async def test_keyboard_only_session_and_no_serious_axe_violations(
     panel = page.get_by_test_id("parley-panel")
     await expect(panel).to_be_visible()
     await expect(panel).to_have_attribute("role", "dialog")
+    await expect(panel).to_have_attribute("aria-modal", "false")  # beside the page, not over it
     await expect(page.get_by_test_id("parley-input")).to_be_focused()
     await expect(launcher).to_have_attribute("aria-expanded", "true")
 
@@ -243,21 +265,8 @@ async def test_keyboard_only_session_and_no_serious_axe_violations(
     await expect(rows(page, "bot")).to_have_count(2, timeout=30_000)
     await receipt(page, "sent")
 
-    # axe-core (a devDependency of the widget, read from node_modules: no network) finds
-    # nothing serious in the open panel.
-    if AXE.exists():
-        await page.add_script_tag(path=str(AXE))
-        violations: list[dict[str, Any]] = await page.evaluate(
-            """async () => {
-              const r = await axe.run({ include: [['parley-widget']] }, { resultTypes: ['violations'] });
-              return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ') + ' ' + n.failureSummary) }));
-            }"""
-        )
-        serious = [v for v in violations if v["impact"] in ("serious", "critical")]
-        assert not serious, serious
-    else:  # pragma: no cover - make test installs it (npm ci)
-        pytest.fail(f"axe-core is missing at {AXE}: run `npm ci` in widget/")
+    # axe-core finds nothing serious in the open panel.
+    assert await serious_axe_violations(page) == []
 
     # Escape closes the panel and focus returns to the launcher.
     await page.keyboard.press("Escape")
@@ -301,7 +310,14 @@ async def test_phone_panel_fills_the_screen_and_the_page_does_not_scroll_behind(
     await page.get_by_test_id("parley-input").fill("Can I change my delivery address?")
     await page.get_by_test_id("parley-input").press("Enter")
     await receipt(page, "sent")
-    await page.get_by_test_id("parley-input").blur()
+    # Full screen, the panel is modal: Tab and Shift+Tab go round inside it.
+    await expect(panel).to_have_attribute("aria-modal", "true")
+    await page.get_by_test_id("parley-send").focus()
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_test_id("parley-close")).to_be_focused()
+    await page.keyboard.press("Shift+Tab")
+    await expect(page.get_by_test_id("parley-send")).to_be_focused()
+    await page.get_by_test_id("parley-send").blur()
     await shot(page, "e2e-a11y-open-phone")
 
     await page.get_by_test_id("parley-close").tap()

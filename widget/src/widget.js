@@ -869,7 +869,8 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
   let TB = null;
   const seeing = () => S.open && !S.hidden && d.visibilityState !== 'hidden';
   const blink = blinker(d, () => !!(w.matchMedia && matchMedia('(prefers-reduced-motion: reduce)').matches));
-  const lock = scrollLock(d, w);
+  const lock = scrollLock(d, w, () => $.panel); // phones: full screen, modal, no page scroll
+  const onTrap = (e) => lock.trap(e, root);
   const R = receipts({
     load: () => { const v = readJSON(local, KEY + ':read', null); return v && v.c > 0 ? v : null; },
     save: (v) => write(local, KEY + ':read', JSON.stringify(v)),
@@ -925,6 +926,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     countUnread();
     TB = tabSync(KEY, local, onTab);
     d.addEventListener('visibilitychange', onVisible);
+    root.addEventListener('keydown', onTrap);
   }
   function stopSync() {
     if (TB) { if (!S.fromTab) TB.post('shutdown'); TB.close(); TB = null; }

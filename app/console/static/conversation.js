@@ -300,19 +300,15 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
     else if (seenEl.parentNode !== col) col.append(seenEl);
   }
   function markRead() {
-    if (!conv || active.hidden || document.visibilityState !== 'visible') return;
-    let top = 0;
-    let fresh = false;
-    for (const m of messages.values()) {
-      if (m.seq == null) continue;
-      top = Math.max(top, m.seq);
-      if (m.sender === 'visitor' && m.seq > reads.agent) fresh = true;
-    }
-    if (!fresh) return;
-    clearTimeout(readTimer);
+    // At most one call per 800 ms (a streaming answer re-renders many times a second).
+    if (readTimer || !conv || active.hidden || document.visibilityState !== 'visible') return;
+    const unread = (m) => m.sender === 'visitor' && m.seq != null && m.seq > reads.agent;
+    if (![...messages.values()].some(unread)) return;
     const id = conv.id;
     readTimer = setTimeout(async () => {
-      if (conv?.id !== id || document.visibilityState !== 'visible') return;
+      readTimer = null;
+      if (conv?.id !== id || active.hidden || document.visibilityState !== 'visible') return;
+      const top = Math.max(0, ...[...messages.values()].map((m) => m.seq ?? 0));
       try {
         const r = await api.read(id, top);
         if (conv?.id === id) setReads(r);
@@ -516,6 +512,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
     typingSentAt = 0;
     reads.visitor = reads.agent = 0;
     clearTimeout(readTimer);
+    readTimer = null;
   }
 
   return {
