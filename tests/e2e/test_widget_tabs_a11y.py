@@ -149,7 +149,14 @@ async def test_tabs_stay_in_step_and_read_receipts_go_both_ways(
         )
         await expect(p).to_have_title(re.compile(r"^\(1\) New message"), timeout=5_000)
     await expect(console.get_by_test_id("msg-seen")).to_have_count(0)
+    await expect(a.get_by_test_id("parley-preview")).to_contain_text(reply)
     await shot(a, "e2e-tabs-unread-badge-desktop")
+    # Escape dismisses the preview from the keyboard and puts focus on the launcher.
+    await b.get_by_test_id("parley-preview").get_by_role("button").first.focus()
+    await b.keyboard.press("Escape")
+    await expect(b.get_by_test_id("parley-preview")).to_be_hidden()
+    await expect(b.get_by_test_id("parley-launcher")).to_be_focused()
+    await expect(b.get_by_test_id("parley-unread")).to_have_text("1")  # still unread
 
     # Tab A is in the background (hidden); the visitor reads in tab B. A follows B's panel
     # open, but its count clears because B read it, not A: the badge, the title, all of it.
@@ -160,6 +167,7 @@ async def test_tabs_stay_in_step_and_read_receipts_go_both_ways(
     await a.wait_for_function("() => window.Parley('unreadCount') === 0", timeout=10_000)
     await title_stays(a, TITLE)
     await title_stays(b, TITLE)
+    await expect(a.get_by_test_id("parley-preview")).to_be_hidden()
     # The agent sees that the visitor has read the reply.
     seen = console.get_by_test_id("msg-seen")
     await expect(seen).to_have_text("Seen", timeout=15_000)

@@ -870,7 +870,14 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
   const seeing = () => S.open && !S.hidden && d.visibilityState !== 'hidden';
   const blink = blinker(d, () => !!(w.matchMedia && matchMedia('(prefers-reduced-motion: reduce)').matches));
   const lock = scrollLock(d, w, () => $.panel); // phones: full screen, modal, no page scroll
-  const onTrap = (e) => lock.trap(e, root);
+  const onTrap = (e) => {
+    lock.trap(e, root);
+    // Escape dismisses the message preview too (the open panel's Escape is in build()).
+    if (e.key === 'Escape' && !S.open && !$.preview.hidden && $.preview.contains(root.activeElement)) {
+      hidePreview();
+      if (!$.launcher.hidden) $.launcher.focus({ preventScroll: true });
+    }
+  };
   const R = receipts({
     load: () => { const v = readJSON(local, KEY + ':read', null); return v && v.c > 0 ? v : null; },
     save: (v) => write(local, KEY + ':read', JSON.stringify(v)),
