@@ -19,6 +19,7 @@ run: install widget  ## Install, migrate, seed the demo and serve on 127.0.0.1:8
 
 test: install widget services chromium  ## Install, start PostgreSQL/Redis, run the whole suite
 	$(BIN)/ruff check .
+	cd widget && npm test --silent
 	$(BIN)/pytest -p no:cacheprovider
 	$(BIN)/parley eval run evals/demo --quick --thresholds evals/thresholds.yaml --brief
 
