@@ -16,6 +16,7 @@ from app.articles.help import router as help_router
 from app.articles.router import router as kb_router
 from app.bot import service as bot_service
 from app.bot.worker import BotWorker, set_worker
+from app.canned.router import router as canned_router
 from app.config import Settings, get_settings, set_settings
 from app.contacts import router as contacts
 from app.conversations.router import router as conversations_router
@@ -34,6 +35,7 @@ from app.gaps.router import router as gaps_router
 from app.lifecycle import router as lifecycle
 from app.lifecycle.service import InactivitySweeper
 from app.middleware import RateLimitMiddleware, SecurityHeadersMiddleware, SiteCORSMiddleware
+from app.notes.router import router as notes_router
 from app.pii import install as install_pii_masking
 from app.receipts import router as receipts
 from app.reports.router import router as reports_router
@@ -138,6 +140,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(trigger_stats_router)
     app.include_router(agents_router)
     app.include_router(conversations_router)
+    app.include_router(notes_router)
+    app.include_router(canned_router)
     app.include_router(sites_router)
     app.include_router(teams_router)
     app.include_router(routing_router)

@@ -3,6 +3,7 @@
 from app.agents.models import Agent, Availability, Role
 from app.articles.models import Article, ArticleVersion
 from app.bot.models import BotJob
+from app.canned.models import CannedResponse
 from app.contacts.models import Contact, ContactNote
 from app.conversations.models import Conversation, ConversationEvent, Message, Sender, Status
 from app.crm.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
@@ -21,6 +22,7 @@ __all__ = [
     "Assignment",
     "Availability",
     "BotJob",
+    "CannedResponse",
     "Contact",
     "ContactNote",
     "Conversation",

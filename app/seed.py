@@ -11,6 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.agents.models import Role
 from app.agents.service import ensure_agent
 from app.articles import service as articles
+from app.canned import repository as canned
+from app.canned.models import CannedResponse
 from app.config import Settings
 from app.sites import repository as sites
 from app.sites.models import Site
@@ -84,10 +86,61 @@ async def ensure_demo_triggers(session: AsyncSession, site: Site) -> None:
     await session.flush()
 
 
+DEMO_CANNED = [
+    (
+        "hello",
+        "Greeting",
+        "Hi {{visitor.name}}, I’m {{agent.name}} from Northwind Cycles. How can I help today?",
+    ),
+    (
+        "refund",
+        "Refund timing",
+        "Thanks for your patience, {{visitor.first_name}}! Once your return reaches our "
+        "warehouse we inspect it within **3 business days**, then refund your original "
+        "payment method — it usually shows within 5–7 business days. We’ll email "
+        "{{visitor.email}} as soon as it’s issued.",
+    ),
+    (
+        "return-label",
+        "How to start a return",
+        "You can start a return from **Orders → Return items** in your account (guests: the "
+        "Returns page, with your order number and email). We email a prepaid label within "
+        "1 business day.",
+    ),
+    (
+        "order-number",
+        "Ask for the order number",
+        "Could you share your order number? It starts with **NW-** and is in your "
+        "confirmation email.",
+    ),
+    (
+        "bye",
+        "Closing the chat",
+        "Glad I could help, {{visitor.name | there}}! If anything else comes up, just write "
+        "here. — {{agent.first_name}}",
+    ),
+]
+
+
+async def ensure_demo_canned(session: AsyncSession, site: Site) -> None:
+    """A few shared canned responses to try the composer's ``/`` shortcut with."""
+    assert site.id is not None
+    if await canned.count_for_site(session, site.id):
+        return  # the team's own set (or edits) stays as it is
+    session.add_all(
+        [
+            CannedResponse(site_id=site.id, shortcut=k, title=t, body=b, scope="shared")
+            for k, t, b in DEMO_CANNED
+        ]
+    )
+    await session.flush()
+
+
 async def seed(session: AsyncSession, settings: Settings, *, with_kb: bool = True) -> SeedResult:
     """Create what the demo needs; safe to run again."""
     site = await ensure_site(session, settings)
     await ensure_demo_triggers(session, site)
+    await ensure_demo_canned(session, site)
     password = settings.admin_password or secrets.token_urlsafe(12)
     _, created = await ensure_agent(
         session, settings.admin_email, settings.admin_name, password, Role.admin

@@ -175,11 +175,17 @@ async def inbox_counts(
 
 
 async def routing_activity(session: AsyncSession, conversation_id: int) -> list[dict[str, Any]]:
-    """The conversation's routing events (decisions, assignments, transfer notes)."""
+    """The conversation's agent-only notes: routing events (decisions, assignments,
+    transfer notes) and agents' private notes (``note.created``)."""
     rows = await session.exec(
         select(ConversationEvent)
         .where(ConversationEvent.conversation_id == conversation_id)
-        .where(col(ConversationEvent.type).like("routing.%"))
+        .where(
+            or_(
+                col(ConversationEvent.type).like("routing.%"),
+                col(ConversationEvent.type) == "note.created",
+            )
+        )
         .order_by(col(ConversationEvent.seq))
     )
     return [

@@ -89,6 +89,7 @@ class ConversationSummary(BaseModel):
     """A row of the inbox."""
 
     id: int
+    site_id: int | None = None
     status: str
     priority: int
     team: str | None = None  # the department an escalation was routed to (billing, sales...)
@@ -143,7 +144,8 @@ class ConversationDetail(ConversationSummary):
     page_views: list[PageViewOut]
     messages: list[MessageOut]
     handoff: dict[str, Any] | None
-    # Routing decisions, assignments and transfer notes (agents only), oldest first.
+    # Routing decisions, assignments, transfer notes and private notes (agents only),
+    # oldest first.
     activity: list[dict[str, Any]] = []
     closed_at: datetime | None = None
     csat: CsatOut | None = None

@@ -342,6 +342,7 @@ async def summaries(session: AsyncSession, rows: list[Conversation]) -> list[Con
         out.append(
             ConversationSummary(
                 id=c.id,
+                site_id=c.site_id,
                 status=c.status.value,
                 priority=c.priority,
                 team=c.team,

@@ -28,6 +28,7 @@ EVENT_TYPES = (
     "conversation.assigned",
     "conversation.closed",
     "message.created",
+    "note.created",
     "csat.submitted",
 )
 TEST_EVENT = "webhook.test"
@@ -35,6 +36,7 @@ _PASS_THROUGH = {
     "conversation.created",
     "conversation.closed",
     "message.created",
+    "note.created",
     "csat.submitted",
     "conversation.escalated",
     "conversation.assigned",
@@ -175,6 +177,15 @@ async def to_webhook_events(
             data: dict[str, Any]
             if t == "message.created":
                 data = {"conversation_id": cid, "contact_id": c.contact_id, "message": e.data}
+            elif t == "note.created":
+                # An agents' private note: its own type, so a receiver that shows
+                # message.created to the customer can never leak one.
+                data = {
+                    "conversation_id": cid,
+                    "contact_id": c.contact_id,
+                    "private": True,
+                    "note": e.data,
+                }
             else:
                 data = {"conversation": await conversation_payload(session, c)}
                 if t == "conversation.closed":

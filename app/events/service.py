@@ -159,6 +159,21 @@ async def record_event(
     return event
 
 
+async def record_private(
+    session: AsyncSession, conversation: Conversation, type_: str, data: dict[str, Any]
+) -> ConversationEvent:
+    """Store an event only agents see (never the visitor's stream, replay or transcript).
+
+    Its data carries its own ``seq`` and time: the console places such notes (routing
+    decisions, transfer notes, private notes) among the messages by sequence.
+    """
+    event = await record_event(session, conversation, type_, data, visitor_visible=False)
+    event.data = {**event.data, "seq": event.seq, "at": event.created_at.isoformat()}
+    session.add(event)
+    await session.flush()
+    return event
+
+
 def wire(event: ConversationEvent) -> dict[str, Any]:
     """The bus/SSE form of a stored event."""
     return {

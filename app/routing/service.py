@@ -38,7 +38,7 @@ from app.events.domain import (
     ConversationReleased,
     listen,
 )
-from app.events.service import after_commit, record_event
+from app.events.service import after_commit, record_private
 from app.routing import rules as engine
 from app.routing.models import Assignment, RoutingRule
 from app.routing.schemas import QueueOut
@@ -68,17 +68,9 @@ def is_offline_message(c: Conversation) -> bool:
 
 async def note(session: AsyncSession, c: Conversation, kind: str, text: str, **data: Any) -> None:
     """Record a routing event only agents see (``routing.<kind>``)."""
-    event = await record_event(
-        session,
-        c,
-        f"routing.{kind}",
-        {"conversation_id": c.id, "kind": kind, "text": text, **data},
-        visitor_visible=False,
+    await record_private(
+        session, c, f"routing.{kind}", {"conversation_id": c.id, "kind": kind, "text": text, **data}
     )
-    # The console places live notes in the transcript by sequence, like messages.
-    event.data = {**event.data, "seq": event.seq, "at": event.created_at.isoformat()}
-    session.add(event)
-    await session.flush()
 
 
 async def _agent_ref(session: AsyncSession, agent_id: int | None) -> dict[str, Any] | None:

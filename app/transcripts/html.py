@@ -102,12 +102,29 @@ def _event(e: dict[str, Any]) -> str:
     )
 
 
+def _private(e: dict[str, Any]) -> str:
+    """A private note (or a transfer's note): agents' transcripts only, shown as such."""
+    d = e["detail"]
+    author = d.get("author") or "Transfer note"
+    text = d.get("text") if e["type"] == "note.created" else d.get("note")
+    return (
+        f'<tr><td style="padding:6px 0">'
+        f'<div style="background:#fef9c3;border:1px dashed #ca8a04;border-radius:6px;'
+        f'padding:8px 12px">'
+        f'<p style="margin:0 0 4px;font-size:12px;color:#713f12"><strong>{esc(author)}</strong>'
+        f" &middot; Private note, agents only &middot; {esc(_when(e['created_at']))}</p>"
+        f'<div style="font-size:14px;line-height:1.5;color:#111827;word-wrap:break-word">'
+        f"{_md.render(text or '')}</div></div></td></tr>"
+    )
+
+
 def render(t: dict[str, Any]) -> str:
     """The HTML document of a transcript built by ``service.build``."""
     c = t["conversation"]
     site = c["site"]["name"] or "Parley"
     rows: list[tuple[int, str]] = [(m["seq"], _message(m)) for m in t["messages"]]
     rows += [(e["seq"], _event(e)) for e in t["events"] if e["type"] in SYSTEM_EVENTS]
+    rows += [(e["seq"], _private(e)) for e in t["events"] if e["detail"].get("private")]
     rows.sort(key=lambda r: r[0])
     facts = [
         ("Started", _when(c["created_at"])),

@@ -1,9 +1,11 @@
 """Transcript export: the whole conversation as JSON (stable keys) or as an HTML document.
 
 Two audiences. Agents get everything stored: every message, the system events (status
-changes, closes and reopens, ratings), intent and handoff. Visitors get only what their
-widget showed them: messages and events whose stream event is visitor-visible, so
-anything kept from visitors (private notes, internal context) stays out.
+changes, closes and reopens, ratings), intent and handoff, and the agents' private notes
+(``note.created`` and transfer notes, their detail marked ``"private": true``).
+Visitors get only what their widget showed them: messages and events whose stream
+event is visitor-visible, so anything kept from visitors (private notes, internal
+context) stays out.
 
 Attachments are listed by metadata (name, type, size) and never inlined or linked: the
 files need authentication, and an email-ready document must stand on its own.
@@ -63,6 +65,18 @@ def _detail(ev: ConversationEvent) -> dict[str, Any]:
         return {"status": d.get("status")}
     if ev.type == "csat.submitted":
         return {"rating": d.get("rating"), "comment": d.get("comment")}
+    if ev.type == "note.created":  # agents only: a visitor's transcript never has one
+        return {
+            "private": True,
+            "author": (d.get("author") or {}).get("name"),
+            "text": d.get("text"),
+            "mentions": [m.get("name") for m in d.get("mentions") or []],
+        }
+    if ev.type.startswith("routing."):
+        detail: dict[str, Any] = {"text": d.get("text")}
+        if d.get("note"):  # a transfer's note: private like the notes above
+            detail |= {"private": True, "note": d["note"]}
+        return detail
     return {}
 
 

@@ -18,6 +18,8 @@ import { createTeamSettings, isTeamRoute } from './team.js';
 import { routingApi, createStatusControl, createFilterBar, startPresence, notifyAssigned } from './routing.js';
 import { createCrm, isCrmRoute } from './crm.js';
 import { createTriggers, isTriggersRoute } from './triggers.js';
+import { createCanned, isCannedRoute } from './canned.js';
+import { noticeMention } from './notes.js';
 
 const DEFAULT_VIEW = 'all';
 const root = document.getElementById('app');
@@ -123,6 +125,10 @@ function createApp(initialAgent) {
   const team = createTeamSettings({ getMe: () => state.me });
   shell.append(team.el);
   nav.el.insertBefore(team.navSection, nav.el.querySelector('.nav-foot'));
+  // Canned responses (every agent: their own; leads: shared and team ones): the same pattern.
+  const canned = createCanned({ getMe: () => state.me });
+  shell.append(canned.el);
+  nav.el.insertBefore(canned.navSection, nav.el.querySelector('.nav-foot'));
   // The sections beyond the inbox share one strip: on desktop they stay a column of
   // icons (display: contents); on a phone they become a single scrolling row instead of
   // a full-width row each, so the inbox keeps the screen.
@@ -166,6 +172,7 @@ function createApp(initialAgent) {
     if (shell.dataset.mode === 'evals') return;
     if (shell.dataset.mode === 'triggers') return;
     if (shell.dataset.mode === 'team') return;
+    if (shell.dataset.mode === 'canned') return;
     if (shell.dataset.mode === 'kb' || shell.dataset.mode === 'settings') return;
     const n = new Set([...state.fresh, ...state.unread]).size;
     const v = VIEWS.find((x) => x.id === state.view);
@@ -387,6 +394,14 @@ function createApp(initialAgent) {
         if (isSelected(data.conversation_id) && state.detail) conv.setRead(data);
         break;
       }
+      case 'note.created': {
+        // A private note (agents only): placed in the open transcript by its seq.
+        noticeMention(data, state.me, { isOpen: isSelected(data.conversation_id) });
+        if (!isSelected(data.conversation_id)) break;
+        if (state.detail) conv.addActivity({ ...data, type });
+        else state.pending.push(ev);
+        break;
+      }
       case 'csat.submitted': {
         // The visitor rated a conversation: the open one shows it.
         if (isSelected(data.conversation_id)) scheduleDetailRefresh(0);
@@ -490,6 +505,15 @@ function createApp(initialAgent) {
       return;
     }
     evals.deactivate();
+    if (isCannedRoute(location.hash)) {
+      shell.dataset.mode = 'canned';
+      state.view = null;
+      nav.setView(null);
+      kbase.deactivate();
+      canned.route(location.hash);
+      return;
+    }
+    canned.deactivate();
     if (isKbRoute(location.hash)) {
       shell.dataset.mode = 'kb';
       state.view = null; // coming back to the inbox reloads its list
@@ -594,6 +618,7 @@ function createApp(initialAgent) {
       kbase.destroy();
       evals.destroy();
       trig.destroy();
+      canned.destroy();
       document.removeEventListener('keydown', onKey);
     },
   };

@@ -10,6 +10,8 @@ import { renderMarkdown, safeUrl, extLink } from './markdown.js';
 import { offlineNote } from './offline.js';
 import { activityRow, openTransferDialog, routingApi } from './routing.js';
 import { createCsatBanner, createTranscriptButton } from './closing.js';
+import { noteRow, isNote, createNoteMode } from './notes.js';
+import { attachCanned } from './canned-composer.js';
 
 const GROUP_GAP_MS = 5 * 60 * 1000;
 const TYPING_TTL_MS = 8000;
@@ -77,6 +79,12 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
       h('label', { for: 'reply-input', class: 'visually-hidden' }, 'Reply to the visitor'),
       input,
       h('div', { class: 'composer-bar' }, hint, send)));
+  // Reply or private note (notes.js), and "/" canned responses (canned-composer.js).
+  const noteMode = createNoteMode({
+    form, box: form.querySelector('.composer-box'), input, send, getConv: () => conv, getMe: me,
+    onSent: (n) => { if (conv?.id === n.conversation_id) { activity.set(n.seq, n); renderTranscript({ forceBottom: true }); } },
+  });
+  attachCanned({ form, input, getConv: () => conv });
 
   const body = h('div', { class: 'conv-body-wrap' }, scroller, jump);
   const active = h('div', { class: 'conv-active', hidden: true }, header, csat.el, body, form);
@@ -149,7 +157,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
   }
 
   function buildMessage(m, key) {
-    if (m._activity) return activityRow(m);
+    if (m._activity) return isNote(m) ? noteRow(m, me()) : activityRow(m);
     const sender = ['visitor', 'bot', 'agent', 'system'].includes(m.sender) ? m.sender : 'system';
     const art = h('article', {
       class: `msg msg--${sender}`,
@@ -362,6 +370,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
     note.dataset.kind = offline ? 'info' : noteKind;
     if (offline) note.append(icon('info', 14), offline);
     else if (noteText) note.append(icon(noteKind === 'warning' ? 'flag' : 'info', 14), h('span', null, noteText));
+    noteMode.sync();
   }
 
   function renderTyping() {
@@ -418,7 +427,20 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
     renderTranscript();
   }
 
+  async function submitNote() {
+    const text = input.value.trim();
+    const id = conv?.id;
+    if (!text || id == null) return;
+    // Cleared once stored, unless the agent has typed on meanwhile.
+    if (await noteMode.submit(text) && conv?.id === id && input.value.trim() === text) {
+      input.value = '';
+      drafts.delete(id);
+      autosize();
+    }
+  }
+
   function submit() {
+    if (noteMode.isNote()) { submitNote(); return; }
     if (!conv || conv.status === 'closed') return;
     const text = input.value.replace(/\s+$/, '').replace(/^\n+/, '');
     if (!text.trim()) return;
@@ -444,7 +466,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
     autosize();
     if (!conv) return;
     drafts.set(conv.id, input.value);
-    if (!input.value.trim()) { stopTyping(); return; }
+    if (!input.value.trim() || noteMode.isNote()) { stopTyping(); return; } // a note is not typing to the visitor
     const now = Date.now();
     if (now - typingSentAt > 3000) {
       typingSentAt = now;
@@ -555,6 +577,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
       renderTranscript({ forceBottom: !same });
       log.removeAttribute('aria-busy');
       if (!same) {
+        noteMode.restore(conv.id);
         input.value = drafts.get(conv.id) || '';
         autosize();
         if (focus) titleEl.focus({ preventScroll: true });
