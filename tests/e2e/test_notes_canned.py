@@ -153,7 +153,30 @@ async def test_note_and_canned_reply_keyboard_only(server: RunningServer, browse
     await expect(mention).to_be_visible()
     await console.keyboard.press("Escape")
     await shot(console, "notes-composer-note-phone")
+    await console.keyboard.press("Control+A")
+    await console.keyboard.press("Backspace")
     await console.keyboard.press("Control+Alt+N")
+
+    # ---- closed: the reply box goes, a note can still be added (what happened after).
+    await console.set_viewport_size(DESKTOP)
+    await console.get_by_test_id("close-conversation").click()
+    await expect(composer).to_be_hidden()
+    await expect(console.get_by_test_id("composer-tab-note")).to_be_visible()
+    await console.get_by_test_id("composer-tab-note").focus()
+    await console.keyboard.press("ArrowRight")  # the tabs follow the arrow keys
+    await expect(note_tab).to_have_attribute("aria-selected", "true")
+    await expect(composer).to_be_visible()
+    await composer.focus()
+    after = f"Refund confirmed by the bank {uuid.uuid4().hex[:6]}"
+    await console.keyboard.type(after)
+    await console.keyboard.press("Enter")
+    await expect(console.get_by_test_id("private-note").last).to_contain_text(after)
+    await shot(console, "notes-closed-conversation-desktop")
+    await page.reload()
+    if not await page.get_by_test_id("parley-panel").is_visible():
+        await page.get_by_test_id("parley-launcher").click()
+    await expect(page.get_by_test_id("parley-panel")).to_contain_text("Thanks for your patience")
+    assert after not in await page.content() and secret not in await page.content()
 
     assert not errors, errors
     await visitor_ctx.close()

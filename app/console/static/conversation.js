@@ -358,7 +358,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
     input.placeholder = closed ? 'This conversation is closed' : 'Write a reply…';
     let noteText = '';
     let noteKind = 'info';
-    if (closed) { noteText = 'This conversation is closed. The transcript is read-only.'; noteKind = 'muted'; }
+    if (closed) { noteText = 'This conversation is closed: no more replies, but you can still add a private note.'; noteKind = 'muted'; }
     else if (conv.status === 'bot') noteText = 'The bot is handling this conversation. Replying takes it over and assigns it to you.';
     else if (conv.status === 'queued') {
       noteText = 'Waiting for an agent. Reply or claim it so the visitor knows someone is here.';

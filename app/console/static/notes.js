@@ -202,6 +202,13 @@ export function createNoteMode({ form, box, input, send, getConv, getMe, onSent 
   async function submit(text) {
     const conv = getConv();
     if (!conv || sending) return false;
+    // Files waiting in the composer (attachments.js) go with a reply, never with a note:
+    // say so rather than store the note and leave them for the visitor's next reply.
+    const tray = form.querySelector('.composer-tray');
+    if (tray && !tray.hidden && tray.childElementCount) {
+      toast('A note can’t carry files. Remove them first — they would go to the visitor with your next reply.', 'error', 7000);
+      return false;
+    }
     const mentions = [...mentioned].filter(([name]) => text.includes(`@${name}`)).map(([, id]) => id);
     sending = true;
     sync();
