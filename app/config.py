@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     # Extra origins (comma-separated) URL imports may fetch from, besides the sites' own.
     kb_fetch_origins: str = ""
 
+    # Attachments (app/files): larger uploads are refused (413) while they stream in; files
+    # uploaded but never sent are removed after unsent_file_hours.
+    file_max_bytes: int = 10 * 1024 * 1024
+    unsent_file_hours: int = 24
+
     # Generated answers: any OpenAI-compatible endpoint (empty base URL or model means
     # extractive answers only). Every answer is checked against the knowledge base
     # before the visitor sees it; time-outs, 429s and outages fall back to extractive.
@@ -137,6 +142,11 @@ class Settings(BaseSettings):
     def chroma_dir(self) -> Path:
         """Directory of the embedded Chroma store."""
         return self.data_dir / "chroma"
+
+    @property
+    def files_dir(self) -> Path:
+        """Directory of uploaded files (named by random keys)."""
+        return self.data_dir / "files"
 
     @property
     def checkpoint_path(self) -> Path:

@@ -19,6 +19,7 @@ from app.bot.worker import BotWorker, set_worker
 from app.canned.router import router as canned_router
 from app.config import Settings, get_settings, set_settings
 from app.contacts import router as contacts
+from app.contacts.privacy import register_file_eraser
 from app.conversations.router import router as conversations_router
 from app.crm import outbox as crm_outbox
 from app.crm import router as crm
@@ -31,6 +32,8 @@ from app.evals import worker as eval_worker
 from app.evals.router import router as evals_router
 from app.events.bus import make_bus, set_bus
 from app.events.service import add_listener
+from app.files import router as files
+from app.files import service as files_service
 from app.gaps.router import router as gaps_router
 from app.lifecycle import router as lifecycle
 from app.lifecycle.service import InactivitySweeper
@@ -130,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_pii_masking()  # no email, phone or card number reaches a log line
     add_listener(crm_outbox.on_recorded)  # webhook outbox rows, in the events' transaction
     routing.install()  # escalations are routed by listeners on domain events
+    register_file_eraser(files_service.erase)  # erasure removes attachments from disk
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(SiteCORSMiddleware)
     app.add_middleware(
@@ -164,6 +168,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(contacts.identity_router)
     app.include_router(crm.router)
     app.include_router(crm.inbound_router)
+    app.include_router(files.router)
+    app.include_router(files.widget_router)
+    app.include_router(files.agent_router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -16,6 +16,8 @@ from app.db import sessionmaker
 from app.sites.models import Site
 
 WIDGET_PREFIX = "/api/v1/widget/"
+# Attachments are downloaded with the visitor's token from the host page too (app/files).
+FILES_PREFIX = "/api/v1/files/"
 
 
 class SiteCORSMiddleware:
@@ -36,7 +38,7 @@ class SiteCORSMiddleware:
         return origin in self._origins
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(WIDGET_PREFIX):
+        if scope["type"] != "http" or not scope["path"].startswith((WIDGET_PREFIX, FILES_PREFIX)):
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
@@ -59,7 +61,7 @@ class SiteCORSMiddleware:
                 status_code=204,
                 headers=cors
                 | {
-                    "access-control-allow-methods": "GET, POST, OPTIONS",
+                    "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
                     "access-control-allow-headers": "Authorization, Content-Type, Last-Event-ID",
                     "access-control-max-age": "600",
                 },
@@ -82,6 +84,7 @@ RULES: list[tuple[str, str, str]] = [
     ("POST", "/api/v1/widget/session", "60/minute"),
     ("POST", "/api/v1/widget/messages", "30/minute"),
     ("POST", "/api/v1/widget/offline-message", "10/minute"),
+    ("POST", "/api/v1/widget/files", "20/minute"),
     ("POST", "/api/v1/widget/", "120/minute"),
     ("GET", "/api/v1/widget/", "120/minute"),
 ]
@@ -143,7 +146,7 @@ class SecurityHeadersMiddleware:
                 (
                     b"content-security-policy",
                     b"default-src 'self'; script-src 'self'; style-src 'self'; "
-                    b"connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+                    b"connect-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'",
                 ),
             ]
 

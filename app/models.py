@@ -8,6 +8,7 @@ from app.contacts.models import Contact, ContactNote
 from app.conversations.models import Conversation, ConversationEvent, Message, Sender, Status
 from app.crm.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from app.evals.models import EvalReport, EvalRun
+from app.files.models import Attachment
 from app.lifecycle.models import SiteLifecycle
 from app.routing.models import Assignment, RoutingRule
 from app.sites.models import Site
@@ -20,6 +21,7 @@ __all__ = [
     "Article",
     "ArticleVersion",
     "Assignment",
+    "Attachment",
     "Availability",
     "BotJob",
     "CannedResponse",

@@ -123,6 +123,27 @@ async def _turn_inputs(
     return contact, history, transcript
 
 
+async def _files_only(runtime: BotRuntime, conv_id: int) -> None:
+    """The visitor sent only files: the bot cannot read them, so it says so and offers a
+    person, without a graph turn (there are no words to classify)."""
+    async with unit_of_work() as s:
+        c = await repo.lock(s, conv_id)
+        if c is None or c.status != Status.bot:
+            return
+        phrases, lang = runtime.context.phrases, c.lang or "en"
+        await conversations.bot_message(
+            s,
+            c,
+            phrases.get("attachment_only", lang),
+            sources=[],
+            stream_id=None,
+            intent=c.intent,
+            confidence=c.confidence,
+            lang=c.lang,
+            quick_replies=[phrases.get("talk_to_person", lang)],
+        )
+
+
 async def handle_job(job: BotJob) -> None:
     """Answer or escalate one accepted visitor message (the worker's job handler)."""
     from graphs.support.runtime import run_turn
@@ -140,6 +161,9 @@ async def handle_job(job: BotJob) -> None:
         offline = site is not None and sites.is_offline(site)
 
     runtime = get_runtime()
+    if not text.strip():
+        await _files_only(runtime, conv_id)
+        return
     stream_id = f"bot-{job.id}"
     await publish_ephemeral(
         target, "typing", {"conversation_id": conv_id, "sender": "bot", "typing": True}

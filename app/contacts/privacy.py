@@ -38,13 +38,13 @@ log = logging.getLogger(__name__)
 # Columns that name a stored file (relative to the data directory, or absolute inside it).
 FILE_COLUMNS = ("path", "file_path", "storage_path", "storage_key", "stored_path")
 
-FileHook = Callable[[AsyncSession, list[int]], Awaitable[int]]
+FileHook = Callable[[AsyncSession, list[int], list[str]], Awaitable[int]]
 _file_hooks: list[FileHook] = []
 
 
 def register_file_eraser(fn: FileHook) -> None:
     """A feature that stores files for conversations removes them: fn(session, conversation
-    ids) → how many files it removed (called before the rows go)."""
+    ids, visitor session ids) → how many files it removes (called before the rows go)."""
     if fn not in _file_hooks:
         _file_hooks.append(fn)
 
@@ -130,6 +130,7 @@ async def export(session: AsyncSession, c: Contact) -> dict[str, Any]:
     conv_ids, delete_sessions, keep_sessions = await _scope(session, c)
     session_ids = delete_sessions + keep_sessions
     from app.crm.events import conversation_payload  # one shape for the CRM and exports
+    from app.files import service as files
 
     conversations = []
     message_ids: list[int] = []
@@ -191,6 +192,8 @@ async def export(session: AsyncSession, c: Contact) -> dict[str, Any]:
         # Attachments' metadata, CSAT answers, webhook deliveries and any other feature's
         # rows about these conversations, sessions and messages, by table.
         "related": related,
+        # The files they sent and were sent, with their bytes (base64).
+        "files": await files.export(session, conv_ids, session_ids),
     }
 
 
@@ -222,10 +225,10 @@ async def _purge(
         counts[table.name] = counts.get(table.name, 0) + int(result.rowcount)
 
 
-async def _files(session: AsyncSession, conv_ids: list[int]) -> int:
+async def _files(session: AsyncSession, conv_ids: list[int], session_ids: list[str]) -> int:
     removed = 0
     for hook in list(_file_hooks):
-        removed += await hook(session, conv_ids)
+        removed += await hook(session, conv_ids, session_ids)
     data_dir = get_settings().data_dir.resolve()
     for table, column in referencing("conversation"):
         for name in FILE_COLUMNS:
@@ -321,7 +324,7 @@ async def erase(session: AsyncSession, c: Contact) -> ErasureOut:
                 )
             ).all()
         )
-    files = await _files(session, conv_ids) if conv_ids else 0
+    files = await _files(session, conv_ids, delete_sessions)
     counts: dict[str, int] = {}
     if keep_sessions:
         await session.exec(

@@ -92,6 +92,10 @@ class Message(SQLModel, table=True):
     quick_replies: list[str] = Field(
         default_factory=list, sa_column=Column(JSONType, nullable=False, server_default="[]")
     )
+    # The files sent with it (app/files): id, name, type, size, pixel size, thumbnail.
+    attachments: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSONType, nullable=False, server_default="[]")
+    )
     client_message_id: str | None = Field(default=None, max_length=64)
     stream_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

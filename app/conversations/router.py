@@ -67,7 +67,9 @@ async def reply(
 ) -> MessageOut:
     """Reply to the visitor (takes the conversation if nobody has it)."""
     c = await service.get_for_agent(session, conversation_id)
-    m = await service.agent_message(session, c, agent, body.client_message_id, body.text)
+    m = await service.agent_message(
+        session, c, agent, body.client_message_id, body.text, body.attachments
+    )
     return MessageOut.of(m)
 
 

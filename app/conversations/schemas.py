@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, model_validator
 
 from app.contacts.schemas import ContactBrief
 from app.conversations.models import Conversation, Message
+from app.files.schemas import MAX_PER_MESSAGE, AttachmentOut
 
 MAX_TEXT = 5000
 
@@ -36,6 +37,8 @@ class MessageOut(BaseModel):
     created_at: datetime
     # Buttons offered under a bot message (clarification choices, "Talk to a person").
     quick_replies: list[str] = []
+    # Files sent with the message (its text may then be empty).
+    attachments: list[AttachmentOut] = []
 
     @classmethod
     def of(cls, m: Message) -> MessageOut:
@@ -55,6 +58,7 @@ class MessageOut(BaseModel):
             stream_id=m.stream_id,
             created_at=m.created_at,
             quick_replies=[str(q) for q in m.quick_replies or []],
+            attachments=[AttachmentOut.from_brief(a) for a in m.attachments or []],
         )
 
 
@@ -171,12 +175,18 @@ def _clean_text(v: str) -> str:
 
 
 class MessageIn(BaseModel):
-    """A message sent by a visitor or an agent."""
+    """A message sent by a visitor or an agent: text, files uploaded before (their ids), or both."""
 
     client_message_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
-    text: str = Field(max_length=MAX_TEXT)
+    text: str = Field(default="", max_length=MAX_TEXT)
+    attachments: list[int] = Field(default_factory=list, max_length=MAX_PER_MESSAGE)
 
-    _text = field_validator("text")(_clean_text)
+    @model_validator(mode="after")
+    def _not_empty(self) -> MessageIn:
+        self.text = self.text.replace("\x00", "").strip()
+        if not self.text and not self.attachments:
+            raise ValueError("Message text is empty.")
+        return self
 
 
 class AssignIn(BaseModel):

@@ -31,13 +31,18 @@ from app.events.domain import (
     emit,
 )
 from app.events.service import record_event
+from app.files import service as files
+from app.files.models import Attachment
+from app.files.schemas import brief as file_brief
 from app.visitors.models import VisitorSession
 
 BOT_NAME = "Parley bot"
 
 
 def _preview(m: Message) -> dict[str, Any]:
-    return {"text": m.text[:200], "sender": str(m.sender.value), "created_at": m.created_at}
+    # A message of files only is shown in the inbox by their names.
+    text = m.text or "📎 " + ", ".join(str(a.get("name", "")) for a in m.attachments or [])
+    return {"text": text[:200], "sender": str(m.sender.value), "created_at": m.created_at}
 
 
 async def _assignee_name(session: AsyncSession, c: Conversation) -> str | None:
@@ -59,8 +64,10 @@ async def add_message(
     sources: list[dict[str, Any]] | None = None,
     stream_id: str | None = None,
     quick_replies: list[str] | None = None,
+    attachments: list[Attachment] | None = None,
 ) -> Message:
-    """Store a message and its ``message.created`` event in one transaction."""
+    """Store a message and its ``message.created`` event in one transaction (with the
+    files it carries, already checked by ``files.claim``)."""
     assert c.id is not None
     event = await record_event(session, c, "message.created", {})
     m = Message(
@@ -72,12 +79,15 @@ async def add_message(
         text=text,
         sources=sources or [],
         quick_replies=quick_replies or [],
+        attachments=[file_brief(a) for a in attachments or []],
         client_message_id=client_message_id,
         stream_id=stream_id,
         created_at=event.created_at,
     )
     session.add(m)
     await session.flush()
+    assert m.id is not None
+    await files.bind(session, attachments or [], c, m.id)
     event.data = MessageOut.of(m).model_dump(mode="json")
     c.last_message = _preview(m) | {"created_at": m.created_at.isoformat()}
     session.add(c)
@@ -123,7 +133,11 @@ async def start(session: AsyncSession, vs: VisitorSession) -> Conversation:
 
 
 async def visitor_message(
-    session: AsyncSession, vs: VisitorSession, client_message_id: str, text: str
+    session: AsyncSession,
+    vs: VisitorSession,
+    client_message_id: str,
+    text: str,
+    attachment_ids: list[int] | None = None,
 ) -> tuple[Message, Conversation, bool]:
     """Accept a visitor message once (by client id); queue a bot turn while the bot owns it."""
     # Writing the session row first serialises concurrent sends of one visitor (row lock on
@@ -136,6 +150,8 @@ async def visitor_message(
         c = await session.get(Conversation, existing.conversation_id)
         assert c is not None
         return existing, c, False
+    # Checked before anything is stored: only this visitor's own unsent uploads.
+    attached = await files.claim(session, attachment_ids or [], visitor=vs)
     c = await repo.open_for_session(session, vs.id)
     if c is None:
         # Imported here: the lifecycle rules build on this module.
@@ -143,7 +159,9 @@ async def visitor_message(
 
         # Written again soon after a close: the same conversation reopens.
         c = await reopen_recent(session, vs) or await start(session, vs)
-    m = await add_message(session, c, Sender.visitor, text, client_message_id=client_message_id)
+    m = await add_message(
+        session, c, Sender.visitor, text, client_message_id=client_message_id, attachments=attached
+    )
     if c.status == Status.bot:
         assert c.id is not None and m.id is not None
         session.add(BotJob(conversation_id=c.id, message_id=m.id))
@@ -241,7 +259,12 @@ async def assign(session: AsyncSession, c: Conversation, agent: Agent) -> Conver
 
 
 async def agent_message(
-    session: AsyncSession, c: Conversation, agent: Agent, client_message_id: str, text: str
+    session: AsyncSession,
+    c: Conversation,
+    agent: Agent,
+    client_message_id: str,
+    text: str,
+    attachment_ids: list[int] | None = None,
 ) -> Message:
     """An agent's reply; replying to an unassigned conversation takes it."""
     assert c.id is not None
@@ -250,10 +273,18 @@ async def agent_message(
         return existing
     if c.status == Status.closed:
         raise Conflict("The conversation is closed.")
+    # Only this agent's unsent uploads to this conversation.
+    attached = await files.claim(session, attachment_ids or [], agent=agent, conversation=c)
     if c.assignee_id is None or c.status != Status.assigned:
         await assign(session, c, agent)
     return await add_message(
-        session, c, Sender.agent, text, author=agent, client_message_id=client_message_id
+        session,
+        c,
+        Sender.agent,
+        text,
+        author=agent,
+        client_message_id=client_message_id,
+        attachments=attached,
     )
 
 

@@ -73,9 +73,12 @@ def _message(m: dict[str, Any]) -> str:
         )
         extras += f'<p style="margin:6px 0 0;font-size:12px;color:#4b5563">Sources: {links}</p>'
     for f in m["attachments"]:
+        name = esc(f["name"])
+        if _validate_link(f.get("url") or ""):
+            name = f'<a href="{esc(f["url"])}" style="color:{accent}">{name}</a>'
         extras += (
             f'<p style="margin:6px 0 0;font-size:12px;color:#4b5563">Attachment: '
-            f"{esc(f['name'])} ({esc(f['content_type'])}, {esc(_size(f['size']))})</p>"
+            f"{name} ({esc(f['content_type'])}, {esc(_size(f['size']))})</p>"
         )
     return (
         f'<tr><td style="padding:6px 0">'
@@ -116,6 +119,12 @@ def _private(e: dict[str, Any]) -> str:
         f'<div style="font-size:14px;line-height:1.5;color:#111827;word-wrap:break-word">'
         f"{_md.render(text or '')}</div></div></td></tr>"
     )
+
+
+def _links_note(t: dict[str, Any]) -> str:
+    if any(m["attachments"] for m in t["messages"]):
+        return " Attachment links work for 24 hours from then."
+    return ""
 
 
 def render(t: dict[str, Any]) -> str:
@@ -163,6 +172,6 @@ def render(t: dict[str, Any]) -> str:
         f'<tr><td><table role="presentation" width="100%" cellpadding="0" cellspacing="0">'
         f"{''.join(r for _, r in rows)}</table></td></tr>"
         f'<tr><td style="padding-top:16px;color:#9ca3af;font-size:11px">Exported '
-        f"{esc(_when(t['exported_at']))} by Parley.</td></tr>"
+        f"{esc(_when(t['exported_at']))} by Parley.{_links_note(t)}</td></tr>"
         "</table></body></html>\n"
     )

@@ -7,8 +7,8 @@ Visitors get only what their widget showed them: messages and events whose strea
 event is visitor-visible, so anything kept from visitors (private notes, internal
 context) stays out.
 
-Attachments are listed by metadata (name, type, size) and never inlined or linked: the
-files need authentication, and an email-ready document must stand on its own.
+Attachments are listed by name, type and size with a download link that works without
+signing in for 24 hours (signed for that one file, app/files); files are never inlined.
 """
 
 from __future__ import annotations
@@ -35,16 +35,18 @@ def _iso(t: datetime | None) -> str | None:
 
 
 def _attachments(m: Message) -> list[dict[str, Any]]:
-    # Messages carry no files yet; when they do, only this metadata is exported.
-    files = getattr(m, "attachments", None) or []
+    from app.files.service import signed_link
+
     return [
         {
+            "id": int(f["id"]),
             "name": str(f.get("name", "")),
             "content_type": str(f.get("content_type", "")),
             "size": int(f.get("size", 0) or 0),
+            "url": signed_link(int(f["id"])),
         }
-        for f in files
-        if isinstance(f, dict)
+        for f in m.attachments or []
+        if isinstance(f, dict) and f.get("id") is not None
     ]
 
 

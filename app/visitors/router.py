@@ -80,7 +80,7 @@ async def send_message(
     if body.page is not None:
         await service.record_page_view(session, visitor.session, body.page.url, body.page.title)
     m, c, created = await conversations.visitor_message(
-        session, visitor.session, body.client_message_id, body.text
+        session, visitor.session, body.client_message_id, body.text, body.attachments
     )
     if created:
         background.add_task(wake_bot)

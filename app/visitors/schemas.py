@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from app.config import get_settings
 from app.conversations.schemas import (
     MAX_TEXT,
     MessageIn,
@@ -41,6 +42,8 @@ class SiteOut(BaseModel):
     next_opening: datetime | None = None
     # The site's enabled proactive triggers (what, where, how often); public.
     triggers: list[WidgetTrigger] = Field(default_factory=list)
+    # Attachments larger than this are refused (the widget says so before uploading).
+    max_file_bytes: int = Field(default_factory=lambda: get_settings().file_max_bytes)
 
 
 class SessionOut(BaseModel):

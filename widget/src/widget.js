@@ -13,6 +13,7 @@ import { backLabel, offlineCss, offlineForm } from './offline.js';
 import { triggers } from './triggers.js';
 import { closing, closingCss } from './closing.js';
 import { queueNote, queueCss } from './queue.js';
+import { uploads, uploadsCss } from './uploads.js';
 import { tabs as tabSync, blinker } from './tabs.js';
 import { receipts } from './receipts.js';
 import { scrollLock } from './mobile.js';
@@ -168,7 +169,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
   }
 
   // ------------------------------------------------------------ the DOM tree
-  let host, root, ui;
+  let host, root, ui, U;
   const $ = {}; // element refs
 
   function build() {
@@ -177,7 +178,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     const hs = host.style;
     for (const [k, v] of [['position', 'fixed'], ['z-index', '2147483000'], ['top', 'auto'], ['left', 'auto'], ['bottom', '0'], ['right', '0'], ['width', '0'], ['height', '0'], ['display', 'block'], ['margin', '0'], ['padding', '0'], ['border', '0'], ['transform', 'none'], ['contain', 'none']]) hs.setProperty(k, v, 'important');
     root = host.attachShadow({ mode: 'open' });
-    const css = tokens + styles + offlineCss + closingCss + queueCss;
+    const css = tokens + styles + offlineCss + closingCss + queueCss + uploadsCss;
     if (root.adoptedStyleSheets !== undefined && w.CSSStyleSheet && 'replaceSync' in CSSStyleSheet.prototype) {
       const sheet = new CSSStyleSheet();
       sheet.replaceSync(css); // constructable sheets are not subject to style-src CSP
@@ -223,15 +224,18 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
       oninput: onInput, onkeydown: onKey,
     });
     $.send = h('button', { type: 'submit', class: 'pl-send is-empty', 'data-testid': 'parley-send', 'aria-label': 'Send message' }, icon('send', 18));
-    $.form = h('form', { class: 'pl-composer', onsubmit: (e) => { e.preventDefault(); submit(); } }, $.input, $.send);
+    // Attachments (uploads.js): paper-clip, paste, drop on the panel, previews above the composer.
+    U = uploads({ api: API, token: () => S.token, max: () => S.site.max_file_bytes, changed: sendState });
+    $.form = h('form', { class: 'pl-composer', onsubmit: (e) => { e.preventDefault(); submit(); } }, U.button, $.input, $.send, U.input);
     $.title = h('h2', { class: 'pl-title', id: 'pl-title' }, name);
     $.panel = h('section', {
       class: 'pl-panel', id: 'pl-panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'pl-title', 'data-testid': 'parley-panel',
     },
     h('header', { class: 'pl-head' }, $.avatar, h('div', { class: 'pl-titles' }, $.title, $.status),
       h('button', { type: 'button', class: 'pl-icon-btn', 'aria-label': 'Close chat', 'data-testid': 'parley-close', onclick: () => setOpen(false, true) }, icon('down', 22))),
-    $.banner, $.log, ($.queue = queueNote({ fetchQueue: () => call('GET', '/api/v1/widget/queue') })).el, ($.offline = offlineForm({ send: sendOffline, draft: (v) => (v === undefined ? read(session, KEY + ':offline') : write(session, KEY + ':offline', v)), uuid })).el, $.closing.el, $.actions, $.form,
+    $.banner, $.log, ($.queue = queueNote({ fetchQueue: () => call('GET', '/api/v1/widget/queue') })).el, ($.offline = offlineForm({ send: sendOffline, draft: (v) => (v === undefined ? read(session, KEY + ':offline') : write(session, KEY + ':offline', v)), uuid })).el, $.closing.el, $.actions, U.tray, $.form,
     h('div', { class: 'pl-foot' }, 'Powered by Parley'));
+    U.bind($.panel, $.input);
 
     $.previewAuthor = h('div', { class: 'pl-preview-author' });
     $.previewText = h('div', { class: 'pl-preview-text' });
@@ -399,7 +403,9 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     if (sender === 'visitor') bubble.textContent = m.text || '';
     else bubble.appendChild(renderMarkdown(m.text || ''));
     if (m.created_at) { const t = new Date(m.created_at); if (!isNaN(t)) bubble.title = t.toLocaleString(); }
-    row.appendChild(bubble);
+    const files = m.attachments || [];
+    if (m.text || !files.length) row.appendChild(bubble); // a message may be files only
+    if (files.length) row.appendChild(U.list(files));
     const seen = {};
     const sources = (m.sources || []).filter((s) => s && safeUrl(s.url) && !seen[safeUrl(s.url)] && (seen[safeUrl(s.url)] = 1));
     if (sources.length) {
@@ -564,7 +570,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
   // A closed panel still shows that someone answered: a short preview above the launcher.
   function showPreview(m) {
     if (S.open || S.hidden || $.launcher.hidden) return;
-    const text = renderMarkdown(m.text || '').textContent.replace(/\s+/g, ' ').trim();
+    const text = renderMarkdown(m.text || '').textContent.replace(/\s+/g, ' ').trim() || (m.attachments || []).map((a) => '📎 ' + a.name).join(', ');
     $.previewAuthor.textContent = m.sender === 'agent' ? (m.author_name || 'Support') : (m.author_name || 'Bot');
     $.previewText.textContent = text.length > 140 ? text.slice(0, 139) + '…' : text;
     $.preview.hidden = false;
@@ -596,9 +602,11 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     if (!S.conversation || S.conversation.status === 'closed') return;
     call('POST', '/api/v1/widget/typing', { typing: on }).catch(() => {});
   }
+  // The send button looks ready when there is text or a file to send.
+  function sendState() { $.send.classList.toggle('is-empty', !$.input.value.trim() && !U.ready().length); }
   function onInput() {
     autosize();
-    $.send.classList.toggle('is-empty', !$.input.value.trim());
+    sendState();
     if (!$.input.value.trim()) return;
     const now = Date.now();
     if (now - typingSentAt > 3000) { typingSentAt = now; sendTyping(true); }
@@ -622,8 +630,8 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
   }
 
   // ----------------------------------------------------------------- outbox
-  const outbox = readJSON(session, OUTBOX_KEY, []).filter((o) => o && o.client_message_id && o.text);
-  const saveOutbox = () => write(session, OUTBOX_KEY, outbox.length ? JSON.stringify(outbox.map((o) => ({ client_message_id: o.client_message_id, text: o.text, page: o.page }))) : null);
+  const outbox = readJSON(session, OUTBOX_KEY, []).filter((o) => o && o.client_message_id && (o.text || (o.files && o.files.length)));
+  const saveOutbox = () => write(session, OUTBOX_KEY, outbox.length ? JSON.stringify(outbox.map((o) => ({ client_message_id: o.client_message_id, text: o.text, page: o.page, files: o.files }))) : null);
   function dropOutbox(cmid) {
     const i = outbox.findIndex((o) => o.client_message_id === cmid);
     if (i >= 0) { outbox.splice(i, 1); saveOutbox(); }
@@ -640,17 +648,21 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
 
   function submit() {
     const text = $.input.value.trim();
-    if (!text) return;
+    // Files go with the message once uploaded; one still uploading holds the send back.
+    if (U.busy()) { $.note.textContent = 'Wait for the upload to finish, then send.'; $.note.hidden = false; return; }
+    const files = U.ready();
+    if (!text && !files.length) return;
     $.input.value = '';
     autosize();
+    U.clear();
     $.send.classList.add('is-empty');
     stopTyping();
-    sendText(text);
+    sendText(text, files);
   }
 
-  // Typed or tapped (a quick reply): the same idempotent outbox path.
-  function sendText(text) {
-    const item = { client_message_id: uuid(), text, page: { url: location.href, title: d.title } };
+  // Typed or tapped (a quick reply): the same idempotent outbox path, files included.
+  function sendText(text, files) {
+    const item = { client_message_id: uuid(), text, files: files && files.length ? files : undefined, page: { url: location.href, title: d.title } };
     outbox.push(item);
     saveOutbox();
     pendingRow(item);
@@ -658,7 +670,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
   }
 
   function pendingRow(item) {
-    const row = messageRow({ sender: 'visitor', text: item.text });
+    const row = messageRow({ sender: 'visitor', text: item.text, attachments: item.files });
     row.classList.add('is-pending');
     row.dataset.clientId = item.client_message_id;
     const rec = { m: null, row, item };
@@ -686,7 +698,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     if (!item) return;
     sending = true;
     try {
-      const data = await call('POST', '/api/v1/widget/messages', { client_message_id: item.client_message_id, text: item.text, page: item.page });
+      const data = await call('POST', '/api/v1/widget/messages', { client_message_id: item.client_message_id, text: item.text, page: item.page, attachments: (item.files || []).map((f) => f.id) });
       sendAttempt = 0;
       dropOutbox(item.client_message_id);
       const firstConversation = !S.conversation;

@@ -10,6 +10,7 @@ import { renderMarkdown, safeUrl, extLink } from './markdown.js';
 import { offlineNote } from './offline.js';
 import { activityRow, openTransferDialog, routingApi } from './routing.js';
 import { createCsatBanner, createTranscriptButton } from './closing.js';
+import { attachmentList, createAttachments, sendReply } from './attachments.js';
 import { noteRow, isNote, createNoteMode } from './notes.js';
 import { attachCanned } from './canned-composer.js';
 
@@ -73,12 +74,16 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
     h('span', null, 'Send'), icon('send', 15));
   const hint = h('span', { class: 'composer-hint', id: 'composer-hint' },
     h('kbd', null, 'Enter'), ' to send · ', h('kbd', null, 'Shift'), ' + ', h('kbd', null, 'Enter'), ' for a new line');
+  // Attachments (attachments.js): paper-clip, paste, drop on the composer, previews.
+  const files = createAttachments({ getConversationId: () => conv?.id });
   const form = h('form', { class: 'composer', 'aria-label': 'Reply' },
     note,
     h('div', { class: 'composer-box' },
       h('label', { for: 'reply-input', class: 'visually-hidden' }, 'Reply to the visitor'),
+      files.tray,
       input,
-      h('div', { class: 'composer-bar' }, hint, send)));
+      h('div', { class: 'composer-bar' }, files.button, hint, send), files.input));
+  files.bind(form, input);
   // Reply or private note (notes.js), and "/" canned responses (canned-composer.js).
   const noteMode = createNoteMode({
     form, box: form.querySelector('.composer-box'), input, send, getConv: () => conv, getMe: me,
@@ -199,7 +204,8 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
     } else {
       text.append(renderMarkdown(m.text));
     }
-    const bubble = h('div', { class: 'msg-bubble' }, text);
+    const hasFiles = Array.isArray(m.attachments) && m.attachments.length > 0;
+    const bubble = h('div', { class: 'msg-bubble' }, m.text || !hasFiles ? text : null, attachmentList(m.attachments));
 
     const sources = Array.isArray(m.sources) ? m.sources : [];
     if (sender === 'bot' && sources.length) {
@@ -413,7 +419,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
     m._error = null;
     if (conv?.id === convId) renderTranscript({ forceBottom: true });
     try {
-      const saved = await api.send(convId, m.client_message_id, m.text);
+      const saved = await sendReply(convId, m.client_message_id, m.text, (m.attachments || []).map((a) => a.id));
       if (conv?.id !== convId) return;
       upsert(saved && typeof saved === 'object' && saved.id != null ? saved : { ...m, _status: undefined });
     } catch (err) {
@@ -443,10 +449,13 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
     if (noteMode.isNote()) { submitNote(); return; }
     if (!conv || conv.status === 'closed') return;
     const text = input.value.replace(/\s+$/, '').replace(/^\n+/, '');
-    if (!text.trim()) return;
+    if (files.busy()) { toast('Wait for the upload to finish, then send.', 'info', 3000); return; }
+    const attachments = files.ready();
+    if (!text.trim() && !attachments.length) return;
+    files.clear();
     const m = {
       id: null, conversation_id: conv.id, seq: null, sender: 'agent', author_name: me().name || null, text,
-      sources: [], client_message_id: uuid(), stream_id: null, created_at: new Date().toISOString(),
+      sources: [], attachments, client_message_id: uuid(), stream_id: null, created_at: new Date().toISOString(),
     };
     messages.set(keyOf(m), m);
     input.value = '';
@@ -518,6 +527,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
   closeBtn.addEventListener('click', () => act('close'));
 
   function resetState() {
+    files.reset(); // uploads belong to the conversation they were made in
     for (const t of typing.values()) clearTimeout(t);
     typing.clear();
     messages.clear();

@@ -1,0 +1,1 @@
+"""File attachments: uploads by visitors and agents, stored by a random key, sent with messages."""
