@@ -56,6 +56,13 @@ class InvalidInput(ParleyError):
     name = "InvalidInput"
 
 
+class PayloadTooLarge(ParleyError):
+    """The upload is larger than the limit."""
+
+    status_code = 413
+    name = "PayloadTooLarge"
+
+
 def _body(name: str, detail: Any) -> dict[str, Any]:
     return {"error": name, "detail": detail}
 

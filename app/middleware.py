@@ -18,6 +18,7 @@ from app.sites.models import Site
 WIDGET_PREFIX = "/api/v1/widget/"
 # Attachments are downloaded with the visitor's token from the host page too (app/files).
 FILES_PREFIX = "/api/v1/files/"
+SESSION_PATH = WIDGET_PREFIX + "session"
 
 
 class SiteCORSMiddleware:
@@ -43,7 +44,12 @@ class SiteCORSMiddleware:
             return
         headers = Headers(scope=scope)
         origin = headers.get("origin")
-        if not origin or not await self._allowed(origin):
+        # A page on an origin no site allows may still read the session call's answer:
+        # the endpoint refuses it (403, "Origin … is not allowed for this site"), so the
+        # widget stops with one console warning instead of retrying a call the browser
+        # blocked. That grants nothing: the endpoint checks the origin against the site.
+        readable = scope["path"] == SESSION_PATH
+        if not origin or (not readable and not await self._allowed(origin)):
             if scope["method"] == "OPTIONS" and origin:
                 await JSONResponse({"error": "Forbidden", "detail": "Origin not allowed."}, 403)(
                     scope, receive, send

@@ -39,7 +39,7 @@ from app.articles.schemas import (
 from app.config import get_settings
 from app.db import SessionDep
 from app.deps import CurrentAgent, CurrentLead
-from app.errors import InvalidInput, NotFound, ParleyError
+from app.errors import InvalidInput, NotFound, ParleyError, PayloadTooLarge
 from app.events.service import unit_of_work
 from app.sites.models import Site
 from knowledge.loaders import Document, LoaderError, fetch_documents, load_bytes
@@ -48,13 +48,6 @@ from knowledge.loaders.web import SiteFetcher
 router = APIRouter(prefix="/api/v1/kb", tags=["knowledge base"])
 
 NDJSON = "application/x-ndjson"
-
-
-class PayloadTooLarge(ParleyError):
-    """The upload is larger than the limit."""
-
-    status_code = 413
-    name = "PayloadTooLarge"
 
 
 def _detail(session_art: Any, live: Any = None) -> ArticleDetail:

@@ -14,7 +14,6 @@ import asyncio
 import base64
 import hashlib
 import hmac
-import logging
 import os
 import secrets
 from collections.abc import AsyncIterator, Sequence
@@ -28,25 +27,16 @@ from app.agents.models import Agent
 from app.config import get_settings
 from app.conversations.models import Conversation
 from app.db import utcnow
-from app.errors import Conflict, Forbidden, InvalidInput, NotFound, ParleyError
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound, ParleyError, PayloadTooLarge
 from app.events.service import after_commit
 from app.files import images, repository, sniff
 from app.files.models import Attachment, Uploader
 from app.files.schemas import MAX_PER_MESSAGE
 from app.visitors.models import VisitorSession
 
-log = logging.getLogger(__name__)
-
 # A visitor may have this many uploads waiting to be sent at once.
 MAX_UNSENT_PER_SESSION = 20
 CHUNK = 64 * 1024
-
-
-class PayloadTooLarge(ParleyError):
-    """The upload is larger than the limit."""
-
-    status_code = 413
-    name = "PayloadTooLarge"
 
 
 class UnsupportedType(ParleyError):

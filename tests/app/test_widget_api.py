@@ -138,6 +138,17 @@ async def test_unknown_site_and_foreign_origin_are_refused(server: RunningServer
             headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
         )
         assert "access-control-allow-origin" not in bad.headers
+        # The session call alone lets a foreign page read its refusal, so the widget can
+        # stop quietly (one warning) instead of retrying a call the browser blocked.
+        pre = await client.options(
+            "/api/v1/widget/session",
+            headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+        )
+        assert pre.status_code == 204
+        assert pre.headers["access-control-allow-origin"] == "https://evil.example"
+        assert "Content-Type" in pre.headers["access-control-allow-headers"]
+        assert r.headers["access-control-allow-origin"] == "https://evil.example"
+        assert "not allowed" in r.json()["detail"]
 
 
 async def test_stream_opened_before_the_first_message_follows_the_new_conversation(

@@ -113,6 +113,7 @@ export function openStream(opts) {
         clearTimeout(watchdog);
         stopped = true;
         window.removeEventListener('online', onOnline);
+        window.removeEventListener('offline', onOffline);
         onEmpty && onEmpty();
         return;
       }
@@ -142,7 +143,11 @@ export function openStream(opts) {
   }
 
   const onOnline = () => { if (!stopped) { attempt = 0; if (ctrl) ctrl.abort(); run(); } };
+  // Off line, the open response cannot be trusted (a dropped network often leaves it
+  // silent rather than closed): drop it, so the state says so and "online" starts afresh.
+  const onOffline = () => { if (!stopped && ctrl) ctrl.abort(); };
   window.addEventListener('online', onOnline);
+  window.addEventListener('offline', onOffline);
   run();
 
   return {
@@ -151,6 +156,7 @@ export function openStream(opts) {
       clearTimeout(timer);
       clearTimeout(watchdog);
       window.removeEventListener('online', onOnline);
+      window.removeEventListener('offline', onOffline);
       if (ctrl) ctrl.abort();
     },
     /** Reconnect now (e.g. the conversation changed). */

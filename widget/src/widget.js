@@ -174,9 +174,10 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
 
   function build() {
     host = d.createElement('parley-widget');
-    // Inline !important (set through CSSOM, which CSP allows) beats any host rule.
+    // Inline !important (set through CSSOM, which CSP allows) beats any host rule. The
+    // highest z-index, as the last child of <html>, wins any z-index war with the page.
     const hs = host.style;
-    for (const [k, v] of [['position', 'fixed'], ['z-index', '2147483000'], ['top', 'auto'], ['left', 'auto'], ['bottom', '0'], ['right', '0'], ['width', '0'], ['height', '0'], ['display', 'block'], ['margin', '0'], ['padding', '0'], ['border', '0'], ['transform', 'none'], ['contain', 'none']]) hs.setProperty(k, v, 'important');
+    for (const [k, v] of [['position', 'fixed'], ['z-index', '2147483647'], ['top', 'auto'], ['left', 'auto'], ['bottom', '0'], ['right', '0'], ['width', '0'], ['height', '0'], ['display', 'block'], ['margin', '0'], ['padding', '0'], ['border', '0'], ['transform', 'none'], ['contain', 'none']]) hs.setProperty(k, v, 'important');
     root = host.attachShadow({ mode: 'open' });
     const css = tokens + styles + offlineCss + closingCss + queueCss + uploadsCss;
     if (root.adoptedStyleSheets !== undefined && w.CSSStyleSheet && 'replaceSync' in CSSStyleSheet.prototype) {
@@ -249,7 +250,10 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     root.addEventListener('keydown', (e) => { if (e.key === 'Escape' && S.open) { e.stopPropagation(); setOpen(false, true); } });
     // Announces a new unread count while the panel is closed (the launcher's label says it too).
     ui.appendChild($.sr = h('span', { class: 'pl-sr', role: 'status', 'data-testid': 'parley-unread-live' }));
-    (d.body || d.documentElement).appendChild(host);
+    // A child of <html>, not <body>: a transform, filter or will-change on the body would
+    // make it the containing block of our position:fixed (the launcher would scroll away),
+    // and frameworks that swap <body> on navigation (Turbo) would remove the widget.
+    d.documentElement.appendChild(host);
   }
 
   function applyTheme() {
@@ -376,6 +380,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     if ($.human.hidden) $.note.hidden = true;
     // Closed: the rating and transcript card; "Talk to a human" waits for a new message.
     if ($.closing.update(conv)) $.human.hidden = true;
+    if (status !== 'bot') dropStreams();
     refreshQuickReplies();
   }
 
@@ -519,9 +524,16 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     if (stick || m.sender === 'visitor') scrollToEnd(true);
   }
 
+  // The bot stores an answer only while it has the conversation: once a person (or a
+  // close) has it, what is still streaming will never be stored, so it must not stay.
+  function dropStreams() {
+    for (const [id, rec] of streams) { if (rec.frame) cancelAnimationFrame(rec.frame); rec.row.remove(); finished.add(id); }
+    streams.clear();
+  }
+
   function onDelta(data) {
     const id = data && data.stream_id;
-    if (!id || finished.has(id) || !$.rows) return;
+    if (!id || finished.has(id) || !$.rows || (S.conversation && S.conversation.status !== 'bot')) return;
     let rec = streams.get(id);
     if (!rec && (skipped.has(id) || S.skipStream || data.index > 0)) {
       S.skipStream = false;
@@ -712,7 +724,8 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
       if (retryable(e)) {
         // Same client_message_id on every retry: the server keeps one copy.
         const delay = Math.max(e.retryAfter * 1000 || 0, Math.min(30000, 1000 * 2 ** sendAttempt++));
-        if (item.rec) setMeta(item.rec, sendAttempt > 1 ? 'Not sent yet — retrying…' : 'Sending…', sendAttempt > 2, sendAttempt > 2 ? retryNow : null);
+        const text = navigator.onLine === false ? 'Not sent yet — waiting for the connection…' : sendAttempt > 1 ? 'Not sent yet — retrying…' : 'Sending…';
+        if (item.rec) setMeta(item.rec, text, sendAttempt > 2, sendAttempt > 2 ? retryNow : null);
         flushTimer = setTimeout(flush, delay);
       } else {
         item.failed = true;
@@ -768,9 +781,35 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     }
   }
 
+  // ------------------------------------------------------- connection state
+  // The banner (data-state) says why messages wait: "offline" at once when the browser
+  // knows it, "reconnecting" after 4 s without a stream (shorter blips stay silent).
+  // Back on line, or the stream back, the outbox is retried at once instead of at its
+  // next back-off step.
+  let bannerTimer = 0;
+  function connection(state) {
+    clearTimeout(bannerTimer);
+    if (!$.banner) return;
+    if (state === 'live') {
+      $.banner.hidden = true;
+      delete $.banner.dataset.state;
+      if (outbox.length) retryNow();
+      return;
+    }
+    if (navigator.onLine === false) state = 'offline';
+    const show = () => {
+      $.banner.dataset.state = state;
+      $.banner.textContent = state === 'offline' ? 'You’re offline. Messages will be sent when you’re back.' : 'Reconnecting…';
+      $.banner.hidden = false;
+    };
+    if (state === 'offline' || !$.banner.hidden) show();
+    else bannerTimer = setTimeout(show, 4000);
+  }
+  const onOffline = () => connection('offline');
+  const onOnline = () => { connection('reconnecting'); if (outbox.length) retryNow(); };
+
   // ----------------------------------------------------------------- stream
   let stream = null;
-  let bannerTimer = 0;
   function ensureStream() {
     // Visitors with a conversation keep a stream; others connect when they open the
     // panel, so the stream is live before the bot's first chunk of the first answer.
@@ -787,9 +826,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
         // Joined while the bot may already be answering: the first deltas are gone,
         // so don't show a bubble that starts mid-sentence for that reply.
         if (ok) S.skipStream = S.awaiting;
-        clearTimeout(bannerTimer);
-        if (ok) $.banner.hidden = true;
-        else bannerTimer = setTimeout(() => { $.banner.hidden = false; }, 4000);
+        connection(ok ? 'live' : 'reconnecting');
       },
       onEmpty() { stream = null; },
       onAuth() {
@@ -973,6 +1010,9 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
         for (const item of outbox) pendingRow(item);
         render();
         trackRoutes(url);
+        w.addEventListener('offline', onOffline);
+        w.addEventListener('online', onOnline);
+        if (navigator.onLine === false) connection('offline');
         startTriggers();
         startSync();
         ensureStream();
@@ -996,6 +1036,9 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     clearTimeout(typingTimer);
     clearTimeout(typingIdle);
     untrackRoutes();
+    w.removeEventListener('offline', onOffline);
+    w.removeEventListener('online', onOnline);
+    clearTimeout(bannerTimer);
     if (T) T.stop();
     stopSync();
     setToken(null);
