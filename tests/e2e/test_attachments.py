@@ -214,6 +214,28 @@ async def test_visitor_and_agent_exchange_files(
     assert download.suggested_filename == "refund-policy.pdf"
     assert (await download.path()).read_bytes() == PDF
 
+    # A page whose CSP allows no blob: images: the pictures become chips that still open.
+    await page.add_init_script(
+        """if (location.hash === '#strict') document.addEventListener('DOMContentLoaded', () => {
+          const m = document.createElement('meta');
+          m.httpEquiv = 'Content-Security-Policy';
+          m.content = "img-src 'self'";
+          document.head.prepend(m);
+        });"""
+    )
+    await page.goto(f"{host_site}/index.html#strict")
+    await page.reload()
+    if not await page.get_by_test_id("parley-panel").is_visible():
+        await page.get_by_test_id("parley-launcher").click()
+    chips = page.locator('button.pl-att-file[data-testid="parley-attachment"][data-kind="image"]')
+    await expect(chips).to_have_count(2, timeout=15_000)
+    await expect(chips.first).to_contain_text("image.png")
+    async with visitor_ctx.expect_page() as opened:
+        await chips.first.click()
+    full = await opened.value
+    await expect(full).to_have_url(re.compile("^blob:"))
+    await full.close()
+
     # On a phone, after a reload: the same files, rendered from the stored messages.
     phone_ctx = await browser.new_context(
         viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True

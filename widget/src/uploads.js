@@ -174,22 +174,27 @@ export function uploads({ api, token, max, changed }) {
     blobUrl(a.url).then((u) => { if (win) win.location.href = u; else save(a); }, () => { if (win) win.close(); });
   }
 
+  // A file chip: downloads it, or for an image whose picture the page's CSP blocks
+  // (no img-src blob:), still opens it.
+  const chip2 = (a, label, image) => h('button', {
+    type: 'button', class: 'pl-att-file', 'data-testid': 'parley-attachment', 'data-kind': image ? 'image' : 'file',
+    'aria-label': (image ? 'Open ' : 'Download ') + label + ', ' + fileSize(a.size || 0), onclick: () => (image ? openImage(a) : save(a)),
+  }, icon('file', 18), h('span', { class: 'pl-att-name' }, label), h('span', { class: 'pl-att-size' }, fileSize(a.size || 0)));
+
   function list(atts) {
     return h('div', { class: 'pl-atts', 'data-testid': 'parley-attachments' }, atts.map((a) => {
       const label = a.name || 'file';
-      if (a.thumb_url) {
-        const img = h('img', { class: 'pl-att-thumb', alt: label });
-        if (a.width && a.height) { const k = Math.min(1, 220 / a.width, 160 / a.height); img.width = Math.round(a.width * k); img.height = Math.round(a.height * k); }
-        blobUrl(a.thumb_url).then((u) => { img.src = u; }, () => img.classList.add('is-broken'));
-        return h('button', {
-          type: 'button', class: 'pl-att-img', 'data-testid': 'parley-attachment', 'data-kind': 'image',
-          'aria-label': 'Open ' + label + ' in a new tab', title: label, onclick: () => openImage(a),
-        }, img);
-      }
-      return h('button', {
-        type: 'button', class: 'pl-att-file', 'data-testid': 'parley-attachment', 'data-kind': 'file',
-        'aria-label': 'Download ' + label + ', ' + fileSize(a.size || 0), onclick: () => save(a),
-      }, icon('file', 18), h('span', { class: 'pl-att-name' }, label), h('span', { class: 'pl-att-size' }, fileSize(a.size || 0)));
+      if (!a.thumb_url) return chip2(a, label, false);
+      const img = h('img', { class: 'pl-att-thumb', alt: label });
+      if (a.width && a.height) { const k = Math.min(1, 220 / a.width, 160 / a.height); img.width = Math.round(a.width * k); img.height = Math.round(a.height * k); }
+      const btn = h('button', {
+        type: 'button', class: 'pl-att-img', 'data-testid': 'parley-attachment', 'data-kind': 'image',
+        'aria-label': 'Open ' + label + ' in a new tab', title: label, onclick: () => openImage(a),
+      }, img);
+      const fallback = () => btn.replaceWith(chip2(a, label, true));
+      img.addEventListener('error', fallback);
+      blobUrl(a.thumb_url).then((u) => { img.src = u; }, fallback);
+      return btn;
     }));
   }
 
