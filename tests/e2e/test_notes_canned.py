@@ -34,8 +34,10 @@ async def _visitor_waiting(page: Page, server: RunningServer) -> int:
     await page.goto(f"{server.url}/demo")
     await page.get_by_test_id("parley-launcher").click()
     await expect(page.get_by_test_id("parley-panel")).to_be_visible()
-    # Typed details (no proof): they stay on the visitor's own conversation.
-    await page.evaluate("Parley('identify', {name: 'Ada Lovelace', email: 'ada@example.com'})")
+    # Typed details (no proof): they stay on the visitor's own conversation. Waited for:
+    # sent together with the first message, the two requests race (the name can be lost).
+    async with page.expect_response(lambda r: r.url.endswith("/api/v1/widget/identify")):
+        await page.evaluate("Parley('identify', {name: 'Ada Lovelace', email: 'ada@example.com'})")
     field = page.get_by_test_id("parley-input")
     await field.fill("I'd like to talk to a human about my refund, please")
     async with page.expect_response(
