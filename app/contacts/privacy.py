@@ -11,7 +11,11 @@ conversations in their metadata, and the embedder's in-memory copies of their te
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import tempfile
+import zipfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -124,8 +128,9 @@ async def _related(
 # ---- export ----
 
 
-async def export(session: AsyncSession, c: Contact) -> dict[str, Any]:
-    """Everything stored about the contact, as JSON-able data."""
+async def export(session: AsyncSession, c: Contact, *, inline_files: bool = True) -> dict[str, Any]:
+    """Everything stored about the contact, as JSON-able data (files in base64, or named
+    by their path in the archive ``export_archive`` writes)."""
     assert c.id is not None
     conv_ids, delete_sessions, keep_sessions = await _scope(session, c)
     session_ids = delete_sessions + keep_sessions
@@ -193,8 +198,29 @@ async def export(session: AsyncSession, c: Contact) -> dict[str, Any]:
         # rows about these conversations, sessions and messages, by table.
         "related": related,
         # The files they sent and were sent, with their bytes (base64).
-        "files": await files.export(session, conv_ids, session_ids),
+        "files": await files.export(session, conv_ids, session_ids, inline=inline_files),
     }
+
+
+async def export_archive(session: AsyncSession, c: Contact) -> Path:
+    """The export as a ZIP archive, what a person expects to open: ``contact.json`` (the
+    JSON export, each file named by its ``path``) and the files themselves under
+    ``files/``. A temporary file; the caller removes it once sent."""
+    from app.files import service as files
+
+    data = await export(session, c, inline_files=False)
+    conv_ids, delete_sessions, keep_sessions = await _scope(session, c)
+    fd, name = tempfile.mkstemp(prefix="parley-export-", suffix=".zip")
+    os.close(fd)
+    path = Path(name)
+    try:
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("contact.json", json.dumps(data, ensure_ascii=False, indent=2))
+            await files.write_archive(session, conv_ids, delete_sessions + keep_sessions, zf)
+    except BaseException:
+        os.unlink(name)
+        raise
+    return path
 
 
 # ---- erasure ----

@@ -3,10 +3,12 @@ identity secret (admins)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, status
+from fastapi.responses import FileResponse
 from pydantic import BaseModel
+from starlette.background import BackgroundTask
 
 from app.agents.models import Agent, Role
 from app.contacts import privacy, service
@@ -116,12 +118,27 @@ async def merge(
     return await service.detail(session, await service.merge(session, keep, other, lead))
 
 
-@router.get("/{contact_id}/export")
+@router.get("/{contact_id}/export", response_model=None)
 async def export_contact(
-    contact_id: int, lead: ContactLead, session: SessionDep
-) -> dict[str, object]:
-    """Everything stored about the contact, as JSON (a data-subject access request)."""
-    return await privacy.export(session, await service.get(session, contact_id))
+    contact_id: int,
+    lead: ContactLead,
+    session: SessionDep,
+    format: Annotated[Literal["json", "zip"], Query()] = "json",
+) -> dict[str, object] | FileResponse:
+    """Everything stored about the contact (a data-subject access request): one JSON
+    document with their files in base64, or (``format=zip``) an archive of that document
+    and the files themselves."""
+    contact = await service.get(session, contact_id)
+    if format == "json":
+        return await privacy.export(session, contact)
+    path = await privacy.export_archive(session, contact)
+    return FileResponse(
+        path,
+        media_type="application/zip",
+        filename=f"contact-{contact_id}-export.zip",
+        headers={"Cache-Control": "no-store"},
+        background=BackgroundTask(path.unlink, missing_ok=True),
+    )
 
 
 @router.post("/{contact_id}/erase", response_model=privacy.ErasureOut)

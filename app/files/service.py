@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from zipfile import ZipFile
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -344,34 +345,57 @@ async def erase(session: AsyncSession, conversation_ids: list[int], session_ids:
     return sum(1 + int(a.has_thumb) for a in rows)
 
 
+def archive_name(a: Attachment) -> str:
+    """Where a contact export's ZIP archive puts the file."""
+    return f"files/{a.id}-{a.name}"
+
+
 async def export(
-    session: AsyncSession, conversation_ids: list[int], session_ids: list[str]
+    session: AsyncSession,
+    conversation_ids: list[int],
+    session_ids: list[str],
+    *,
+    inline: bool = True,
 ) -> list[dict[str, object]]:
-    """A data-subject export's files: each one's facts and its bytes in base64, so the
-    export stays one self-contained JSON document (``sha256`` checks the decoded bytes)."""
+    """A data-subject export's files: each one's facts, and its bytes in base64
+    (``content_base64``, so the JSON export is one self-contained document; ``sha256``
+    checks them) or, for the ZIP archive, the ``path`` of the file inside it."""
     out: list[dict[str, object]] = []
     for a in await repository.of(session, conversation_ids, session_ids):
+        entry: dict[str, object] = {
+            "id": a.id,
+            "conversation_id": a.conversation_id,
+            "message_id": a.message_id,
+            "uploader": str(a.uploader),
+            "name": a.name,
+            "content_type": a.content_type,
+            "size": a.size,
+            "sha256": a.sha256,
+            "width": a.width,
+            "height": a.height,
+            "created_at": a.created_at.isoformat(),
+        }
         path = path_of(a.storage_key)
-        content = None
-        if path.is_file():
-            content = base64.b64encode(await asyncio.to_thread(path.read_bytes)).decode()
-        out.append(
-            {
-                "id": a.id,
-                "conversation_id": a.conversation_id,
-                "message_id": a.message_id,
-                "uploader": str(a.uploader),
-                "name": a.name,
-                "content_type": a.content_type,
-                "size": a.size,
-                "sha256": a.sha256,
-                "width": a.width,
-                "height": a.height,
-                "created_at": a.created_at.isoformat(),
-                "content_base64": content,
-            }
-        )
+        if not inline:
+            entry["path"] = archive_name(a) if path.is_file() else None
+        elif path.is_file():
+            entry["content_base64"] = base64.b64encode(
+                await asyncio.to_thread(path.read_bytes)
+            ).decode()
+        else:
+            entry["content_base64"] = None
+        out.append(entry)
     return out
+
+
+async def write_archive(
+    session: AsyncSession, conversation_ids: list[int], session_ids: list[str], zf: ZipFile
+) -> None:
+    """Add the files of these conversations and sessions to a contact export's archive."""
+    for a in await repository.of(session, conversation_ids, session_ids):
+        path = path_of(a.storage_key)
+        if path.is_file():
+            await asyncio.to_thread(zf.write, path, archive_name(a))
 
 
 # ---- links that work without a token (transcripts) ----

@@ -1,18 +1,24 @@
 """Attachments end to end in real Chromium: a visitor attaches a screenshot with the
 picker and another by pasting, drops a file on the panel, sees previews and then the
 messages; the agent sees the images in the console and replies with a PDF; the visitor
-downloads it. A refused file and a too-big one say why and send nothing."""
+downloads it. A refused file and a too-big one say why and send nothing. An admin
+downloads a contact's export as a ZIP with their files."""
 
 from __future__ import annotations
 
 import base64
 import io
+import json
 import re
+import uuid
+import zipfile
 
 import pytest
 from PIL import Image, ImageDraw
 from playwright.async_api import Browser, Page, expect
 
+from tests.app.contacts.helpers import demo_site, signature
+from tests.app.helpers import Visitor
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, RunningServer
 from tests.e2e.conftest import shot
 
@@ -225,8 +231,11 @@ async def test_visitor_and_agent_exchange_files(
     )
     await page.goto(f"{host_site}/index.html#strict")
     await page.reload()
-    if not await page.get_by_test_id("parley-panel").is_visible():
-        await page.get_by_test_id("parley-launcher").click()
+    launcher = page.get_by_test_id("parley-launcher")
+    await expect(launcher).to_be_visible()  # the widget is up (the panel may reopen by itself)
+    if await launcher.get_attribute("aria-expanded") != "true":
+        await launcher.click()
+    await expect(page.get_by_test_id("parley-panel")).to_be_visible()
     chips = page.locator('button.pl-att-file[data-testid="parley-attachment"][data-kind="image"]')
     await expect(chips).to_have_count(2, timeout=15_000)
     await expect(chips.first).to_contain_text("image.png")
@@ -267,3 +276,58 @@ async def test_visitor_and_agent_exchange_files(
     assert not errors, errors
     for ctx in (visitor_ctx, agent_ctx, phone_ctx):
         await ctx.close()
+
+
+async def test_admin_downloads_a_contacts_files_as_a_zip(
+    server: RunningServer, host_site: str, browser: Browser
+) -> None:
+    async with server.client() as client:
+        _, secret = await demo_site(server, client)
+        v = Visitor(server, client)
+        await v.start()
+        user = f"zip-{uuid.uuid4().hex[:8]}"
+        r = await client.post(
+            "/api/v1/widget/identify",
+            headers=v.headers,
+            json={"id": user, "signature": signature(secret, user)},
+        )
+        contact_id = r.json()["contact"]["id"]
+        shot_png = screenshot_png((14, 116, 144))
+        up = await client.post(
+            "/api/v1/widget/files",
+            params={"filename": "broken-cart.png"},
+            headers={**v.headers, "Content-Type": "application/octet-stream"},
+            content=shot_png,
+        )
+        assert up.status_code == 201
+        r = await client.post(
+            "/api/v1/widget/messages",
+            headers=v.headers,
+            json={
+                "client_message_id": "zip-1",
+                "text": "see this",
+                "attachments": [up.json()["id"]],
+            },
+        )
+        assert r.status_code == 201
+
+    ctx = await browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    console = await ctx.new_page()
+    await console.goto(f"{server.url}/console")
+    await console.get_by_test_id("login-email").fill(ADMIN_EMAIL)
+    await console.get_by_test_id("login-password").fill(ADMIN_PASSWORD)
+    await console.get_by_test_id("login-submit").click()
+    await expect(console.get_by_test_id("conv-item").first).to_be_visible(timeout=15_000)
+    await console.evaluate(f"location.hash = '#/contacts/{contact_id}'")
+    button = console.get_by_test_id("crm-export-zip")
+    await expect(button).to_be_visible(timeout=15_000)
+    async with console.expect_download() as dl:
+        await button.click()
+    download = await dl.value
+    assert download.suggested_filename == f"contact-{contact_id}-export.zip"
+    with zipfile.ZipFile(await download.path()) as z:
+        doc = json.loads(z.read("contact.json"))
+        (f,) = doc["files"]
+        assert f["name"] == "broken-cart.png" and f["path"].startswith("files/")
+        assert Image.open(io.BytesIO(z.read(f["path"]))).size == (640, 400)
+    await ctx.close()

@@ -5,7 +5,7 @@
 // Everyone reads and edits contacts; leads and admins merge and export; admins erase,
 // manage webhooks and see the identity secret. Text is set with textContent only (h()).
 
-import { request } from './api.js';
+import { request, session } from './api.js';
 import { h, icon, longTime, statusPill, timeEl, toast } from './dom.js';
 
 const enc = encodeURIComponent;
@@ -218,7 +218,22 @@ export function createCrm({ getMe }) {
           setTimeout(() => URL.revokeObjectURL(url), 1000);
         } catch (err) { toast(errText(err), 'error'); }
       });
-      actions.append(mergeId, merge, exp);
+      // The archive a person expects to open: contact.json and their files (fetched with the
+      // token in a header, saved from a blob: URL).
+      const zip = h('button', { type: 'button', class: 'btn btn-secondary btn-sm', 'data-testid': 'crm-export-zip' }, 'Export ZIP with files');
+      zip.addEventListener('click', async () => {
+        try {
+          const res = await fetch(`/api/v1/contacts/${enc(c.id)}/export?format=zip`, {
+            headers: { Authorization: `Bearer ${session.token}` }, cache: 'no-store', credentials: 'same-origin',
+          });
+          if (!res.ok) throw new Error(`Export failed (${res.status})`);
+          const url = URL.createObjectURL(await res.blob());
+          const a = h('a', { href: url, download: `contact-${c.id}-export.zip` });
+          document.body.append(a); a.click(); a.remove();
+          setTimeout(() => URL.revokeObjectURL(url), 1000);
+        } catch (err) { toast(errText(err), 'error'); }
+      });
+      actions.append(mergeId, merge, exp, zip);
     }
     if (isAdmin()) {
       const erase = h('button', { type: 'button', class: 'btn btn-secondary btn-sm crm-danger', 'data-testid': 'crm-erase' }, 'Erase…');

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import uuid
 import zipfile
 from collections.abc import AsyncIterator
@@ -444,6 +445,20 @@ async def test_export_carries_the_files_and_erasure_removes_them_from_disk(
         img = base64.b64decode(files[a["id"]]["content_base64"])
         assert hashlib.sha256(img).hexdigest() == files[a["id"]]["sha256"]
         assert files[a["id"]]["name"] == "passport.png"
+
+        # The archive a person opens: contact.json and the files themselves.
+        r = await client.get(
+            f"/api/v1/contacts/{contact_id}/export", params={"format": "zip"}, headers=admin
+        )
+        assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+        assert r.headers["content-disposition"].startswith("attachment;")
+        with zipfile.ZipFile(io.BytesIO(r.content)) as z:
+            doc = json.loads(z.read("contact.json"))
+            entries = {f["id"]: f for f in doc["files"]}
+            assert "content_base64" not in entries[up.json()["id"]]
+            assert z.read(entries[up.json()["id"]]["path"]) == PDF
+            assert z.read(f"files/{a['id']}-passport.png") == img
+            assert z.read(entries[draft["id"]]["path"]) == b"draft text"
 
         r = await client.post(f"/api/v1/contacts/{contact_id}/erase", headers=admin)
         assert r.status_code == 200, r.text
