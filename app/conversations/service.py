@@ -40,8 +40,9 @@ BOT_NAME = "Parley bot"
 
 
 def _preview(m: Message) -> dict[str, Any]:
-    # A message of files only is shown in the inbox by their names.
-    text = m.text or "📎 " + ", ".join(str(a.get("name", "")) for a in m.attachments or [])
+    # A message of files only is shown in the inbox by their names (in words: an emoji is
+    # a missing glyph where no emoji font is installed).
+    text = m.text or "File: " + ", ".join(str(a.get("name", "")) for a in m.attachments or [])
     return {"text": text[:200], "sender": str(m.sender.value), "created_at": m.created_at}
 
 

@@ -582,7 +582,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
   // A closed panel still shows that someone answered: a short preview above the launcher.
   function showPreview(m) {
     if (S.open || S.hidden || $.launcher.hidden) return;
-    const text = renderMarkdown(m.text || '').textContent.replace(/\s+/g, ' ').trim() || (m.attachments || []).map((a) => '📎 ' + a.name).join(', ');
+    const text = renderMarkdown(m.text || '').textContent.replace(/\s+/g, ' ').trim() || ((m.attachments || []).length ? 'File: ' + m.attachments.map((a) => a.name).join(', ') : '');
     $.previewAuthor.textContent = m.sender === 'agent' ? (m.author_name || 'Support') : (m.author_name || 'Bot');
     $.previewText.textContent = text.length > 140 ? text.slice(0, 139) + '…' : text;
     $.preview.hidden = false;

@@ -196,6 +196,23 @@ async def test_visitor_sends_a_screenshot_and_a_document_the_agent_replies_with_
         assert r.headers["content-disposition"].startswith("attachment;")
         assert r.headers["content-type"] == "application/pdf"
 
+        # A reply of files only: the inbox row names the file.
+        r = await upload(
+            client,
+            auth,
+            b"step 1\nstep 2\n",
+            "steps.txt",
+            path=f"/api/v1/conversations/{cid}/files",
+        )
+        r = await client.post(
+            f"/api/v1/conversations/{cid}/messages",
+            headers=auth,
+            json={"client_message_id": "att-only", "attachments": [r.json()["id"]]},
+        )
+        assert r.status_code == 201 and r.json()["text"] == ""
+        row = (await client.get(f"/api/v1/conversations/{cid}", headers=auth)).json()
+        assert row["last_message"]["text"] == "File: steps.txt"
+
 
 async def test_images_lose_their_metadata_and_keep_their_orientation(
     server: RunningServer,
