@@ -22,6 +22,9 @@ from datetime import timedelta
 from pathlib import Path
 from zipfile import ZipFile
 
+from limits import parse
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.agents.models import Agent
@@ -35,9 +38,25 @@ from app.files.models import Attachment, Uploader
 from app.files.schemas import MAX_PER_MESSAGE
 from app.visitors.models import VisitorSession
 
-# A visitor may have this many uploads waiting to be sent at once.
+# A visitor may have this many uploads waiting to be sent at once, and upload this many
+# per visitor session and window (the edge also limits each address, app/middleware.py).
 MAX_UNSENT_PER_SESSION = 20
+UPLOADS_PER_SESSION = parse("30/10 minutes")
 CHUNK = 64 * 1024
+
+_limiter: tuple[str, MovingWindowRateLimiter] | None = None
+
+
+def _session_limiter() -> MovingWindowRateLimiter:
+    """The per-session upload limiter: in memory, or in Redis when instances share one."""
+    global _limiter
+    url = get_settings().redis_url
+    if _limiter is None or _limiter[0] != url:
+        storage: Storage = (
+            RedisStorage("async+" + url, implementation="redispy") if url else MemoryStorage()
+        )
+        _limiter = (url, MovingWindowRateLimiter(storage))
+    return _limiter[1]
 
 
 class UnsupportedType(ParleyError):
@@ -48,7 +67,7 @@ class UnsupportedType(ParleyError):
 
 
 class TooManyFiles(ParleyError):
-    """Too many uploads wait to be sent."""
+    """Too many uploads at once or in a short time."""
 
     status_code = 429
     name = "TooManyRequests"
@@ -199,12 +218,15 @@ async def receive(
     conversation: Conversation | None = None,
 ) -> Attachment:
     """Store an upload of a visitor (not sent yet) or of an agent in a conversation."""
-    if visitor is not None and await repository.unsent_count(session, visitor.id) >= (
-        MAX_UNSENT_PER_SESSION
-    ):
-        raise TooManyFiles(
-            f"{MAX_UNSENT_PER_SESSION} files are waiting to be sent; send or remove some first."
-        )
+    if visitor is not None:
+        if await repository.unsent_count(session, visitor.id) >= MAX_UNSENT_PER_SESSION:
+            raise TooManyFiles(
+                f"{MAX_UNSENT_PER_SESSION} files are waiting to be sent; send or remove some first."
+            )
+        if get_settings().rate_limits and not await _session_limiter().hit(
+            UPLOADS_PER_SESSION, "files", visitor.id
+        ):
+            raise TooManyFiles("Too many files in a short time; try again in a few minutes.")
     tmp = await _spool(body, content_length, get_settings().file_max_bytes)
     try:
         stored = await asyncio.to_thread(_store, tmp, filename)

@@ -483,3 +483,34 @@ async def test_export_carries_the_files_and_erasure_removes_them_from_disk(
         for p in mine:
             assert not p.exists(), f"{p} is still on disk"
         assert (await client.get(f"/api/v1/files/{a['id']}", headers=admin)).status_code == 404
+
+
+async def test_uploads_are_limited_per_visitor_session(server: RunningServer) -> None:
+    settings = server.settings
+    settings.rate_limits = True  # the per-session limit reads it on every upload
+    try:
+        async with server.client() as client:
+            v = Visitor(server, client)
+            await v.start()
+            # At most 20 waiting to be sent.
+            waiting = [
+                (await upload(client, v.headers, f"note {i}".encode(), f"n{i}.txt")).json()
+                for i in range(20)
+            ]
+            r = await upload(client, v.headers, b"one more", "more.txt")
+            assert r.status_code == 429 and "waiting to be sent" in r.json()["detail"]
+            # Removing them makes room, but not beyond 30 uploads in the window.
+            for a in waiting:
+                assert (await client.delete(a["url"], headers=v.headers)).status_code == 204
+            for i in range(10):
+                r = await upload(client, v.headers, b"again", f"again{i}.txt")
+                assert r.status_code == 201, r.text
+                await client.delete(r.json()["url"], headers=v.headers)
+            r = await upload(client, v.headers, b"too many", "last.txt")
+            assert r.status_code == 429 and "short time" in r.json()["detail"]
+            # Another visitor is not affected.
+            other = Visitor(server, client)
+            await other.start()
+            assert (await upload(client, other.headers, b"hi", "hi.txt")).status_code == 201
+    finally:
+        settings.rate_limits = False
