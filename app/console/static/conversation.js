@@ -13,6 +13,7 @@ import { createCsatBanner, createTranscriptButton } from './closing.js';
 import { attachmentList, createAttachments, sendReply } from './attachments.js';
 import { noteRow, isNote, createNoteMode } from './notes.js';
 import { attachCanned } from './canned-composer.js';
+import { createHandbackButton } from './handback.js';
 
 const GROUP_GAP_MS = 5 * 60 * 1000;
 const TYPING_TTL_MS = 8000;
@@ -40,6 +41,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
   transferBtn.addEventListener('click', () => { if (conv) openTransferDialog({ conv, me: me(), onDone: onSummary }); });
   const closeBtn = h('button', { type: 'button', class: 'btn btn-secondary', 'data-testid': 'close-conversation' },
     icon('checkCircle', 16), h('span', null, 'Close'));
+  const handback = createHandbackButton({ getConv: () => conv, onDone: (s) => onSummary(s) });
   const detailsBtn = h('button', {
     type: 'button', class: 'icon-btn conv-details-toggle', 'aria-label': 'Conversation details',
     'aria-controls': 'context-panel', 'aria-expanded': 'false', title: 'Details',
@@ -48,7 +50,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
   const header = h('header', { class: 'conv-header' },
     back, avatar,
     h('div', { class: 'conv-heading' }, titleEl, sub),
-    h('div', { class: 'conv-actions' }, claim, transferBtn, closeBtn, createTranscriptButton(() => conv), detailsBtn));
+    h('div', { class: 'conv-actions' }, claim, transferBtn, handback.el, closeBtn, createTranscriptButton(() => conv), detailsBtn));
   const csat = createCsatBanner(); // the visitor's rating, once the conversation is closed
 
   // ---- transcript ----
@@ -353,6 +355,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
     closeBtn.hidden = closed;
     claim.disabled = busyAction || mineAssigned;
     closeBtn.disabled = busyAction;
+    handback.render(conv, busyAction);
     claimLabel.textContent = mineAssigned ? 'Assigned to you' : assignee ? 'Assign to me' : 'Claim';
     csat.render(conv);
     claim.title = mineAssigned ? 'This conversation is assigned to you'
