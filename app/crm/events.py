@@ -19,6 +19,7 @@ from app.contacts.models import Contact
 from app.conversations import repository as conv_repo
 from app.conversations.models import Conversation, ConversationEvent
 from app.events.service import RecordedEvent, to_jsonable
+from app.files.service import linked_files
 
 EVENT_TYPES = (
     "contact.created",
@@ -113,6 +114,8 @@ async def transcript(session: AsyncSession, conversation_id: int) -> list[dict[s
             "author_name": m.author_name,
             "text": m.text,
             "sources": m.sources,
+            # Each with a link signed for that one file, valid 24 h: download it promptly.
+            "attachments": linked_files(m.attachments or []),
             "created_at": m.created_at,
         }
         for m in await conv_repo.messages(session, conversation_id)

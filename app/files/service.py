@@ -439,6 +439,22 @@ def signed_link(attachment_id: int, hours: int = LINK_HOURS) -> str:
     return f"{base}/api/v1/files/{attachment_id}?expires={expires}&signature={sig}"
 
 
+def linked_files(briefs: Sequence[object]) -> list[dict[str, object]]:
+    """A message's files (its ``attachments`` copies) as transcripts and webhooks carry
+    them: name, type, size and a signed link (``signed_link``)."""
+    return [
+        {
+            "id": int(f["id"]),
+            "name": str(f.get("name", "")),
+            "content_type": str(f.get("content_type", "")),
+            "size": int(f.get("size", 0) or 0),
+            "url": signed_link(int(f["id"])),
+        }
+        for f in briefs
+        if isinstance(f, dict) and f.get("id") is not None
+    ]
+
+
 def link_valid(attachment_id: int, expires: int, signature: str) -> bool:
     """Whether a signed link is genuine (constant-time) and not expired."""
     if expires < utcnow().timestamp():

@@ -20,10 +20,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.conversations import service as conversations
-from app.conversations.models import Conversation, ConversationEvent, Message
+from app.conversations.models import Conversation, ConversationEvent
 from app.conversations.schemas import csat_of
 from app.db import utcnow
 from app.events.service import to_jsonable
+from app.files.service import linked_files
 from app.sites.models import Site
 
 Audience = Literal["agent", "visitor"]
@@ -32,22 +33,6 @@ FORMAT = "parley.transcript/1"
 
 def _iso(t: datetime | None) -> str | None:
     return t.isoformat() if t else None
-
-
-def _attachments(m: Message) -> list[dict[str, Any]]:
-    from app.files.service import signed_link
-
-    return [
-        {
-            "id": int(f["id"]),
-            "name": str(f.get("name", "")),
-            "content_type": str(f.get("content_type", "")),
-            "size": int(f.get("size", 0) or 0),
-            "url": signed_link(int(f["id"])),
-        }
-        for f in m.attachments or []
-        if isinstance(f, dict) and f.get("id") is not None
-    ]
 
 
 def _detail(ev: ConversationEvent) -> dict[str, Any]:
@@ -135,7 +120,7 @@ async def build(session: AsyncSession, c: Conversation, audience: Audience) -> d
                     "sources": [
                         {"title": s.get("title", ""), "url": s.get("url", "")} for s in m.sources
                     ],
-                    "attachments": _attachments(m),
+                    "attachments": linked_files(m.attachments or []),
                 }
                 for m in msgs
             ],

@@ -18,6 +18,7 @@ from PIL import Image
 
 from tests.app.contacts.helpers import admin_headers, demo_site, signature
 from tests.app.crm.conftest import eventually
+from tests.app.crm.receiver import Receiver
 from tests.app.helpers import Visitor, agent_token
 from tests.conftest import RunningServer
 
@@ -514,3 +515,29 @@ async def test_uploads_are_limited_per_visitor_session(server: RunningServer) ->
             assert (await upload(client, other.headers, b"hi", "hi.txt")).status_code == 201
     finally:
         settings.rate_limits = False
+
+
+async def test_the_crm_gets_the_files_with_the_closing_transcript(
+    server: RunningServer, receiver: Receiver, subscription: dict[str, Any]
+) -> None:
+    async with server.client() as client:
+        admin = await admin_headers(client)
+        v = Visitor(server, client)
+        await v.start()
+        a = (await upload(client, v.headers, png(), "damage.png")).json()
+        r = await send(v, "the frame arrived bent", [a["id"]])
+        cid = r.json()["conversation"]["id"]
+        await client.post(f"/api/v1/conversations/{cid}/close", headers=admin)
+
+        # message.created carries the file's facts; the closing transcript a link to it.
+        created = await eventually(lambda: receiver.of(cid, "message.created"), what="message")
+        assert created[0].json["data"]["message"]["attachments"][0]["name"] == "damage.png"
+        (closed,) = await eventually(
+            lambda: receiver.of(cid, "conversation.closed"), what="the close"
+        )
+        (m,) = [m for m in closed.json["data"]["transcript"] if m["attachments"]]
+        (f,) = m["attachments"]
+        assert (f["name"], f["content_type"]) == ("damage.png", "image/png")
+        link = httpx.URL(f["url"])
+        r = await client.get(link.raw_path.decode())  # no token: the signature is enough
+        assert r.status_code == 200 and r.headers["content-type"] == "image/png"
