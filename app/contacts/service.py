@@ -41,6 +41,7 @@ from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
 from app.events.service import record_domain_event
 from app.sites.models import Site
+from app.visitors import service as visitors
 from app.visitors.models import VisitorSession
 
 
@@ -132,6 +133,9 @@ async def upsert_verified(
 async def link_session(session: AsyncSession, vs: VisitorSession, contact: Contact) -> None:
     """Link the visitor session, and its conversations no one else owns, to the contact."""
     assert contact.id is not None
+    # Under the session's lock: a first message sent with the identify may have just
+    # started the conversation (its own start waits for this, see conversations.start).
+    await visitors.lock(session, vs)
     changed = vs.contact_id != contact.id
     if changed:
         vs.contact_id = contact.id
@@ -206,6 +210,7 @@ async def identify(
 
 async def _remember_unverified(session: AsyncSession, vs: VisitorSession, body: IdentifyIn) -> None:
     """Keep typed details on the session (and its open conversation), flagged unverified."""
+    await visitors.lock(session, vs)  # as in link_session: either order finds the other
     details: dict[str, Any] = {}
     if body.name:
         details["name"] = body.name

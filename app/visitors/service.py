@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from fastapi import Request
+from sqlalchemy import update
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import utcnow
@@ -42,6 +44,18 @@ async def start_or_resume(
     if ctx.url:
         await record_page_view(session, vs, ctx.url, ctx.title)
     return vs, site
+
+
+async def lock(session: AsyncSession, vs: VisitorSession) -> None:
+    """Write the visitor's session row first (the visitor is here: ``last_seen_at``), then
+    read it back. One visitor's concurrent requests take turns from here (row lock on
+    PostgreSQL, write lock on SQLite), and each sees what the one before it stored: an
+    identify and the first message sent together (the widget does) each find the other's
+    name, email, contact or conversation, in either order."""
+    await session.exec(
+        update(VisitorSession).where(col(VisitorSession.id) == vs.id).values(last_seen_at=utcnow())
+    )
+    await session.refresh(vs)
 
 
 async def record_page_view(session: AsyncSession, vs: VisitorSession, url: str, title: str) -> None:
