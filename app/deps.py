@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -68,6 +68,18 @@ async def current_lead(agent: Annotated[Agent, Depends(current_agent)]) -> Agent
     if agent.role not in (Role.lead, Role.admin):
         raise Forbidden("Only support leads and admins can change the knowledge base.")
     return agent
+
+
+def lead_only(action: str) -> Any:
+    """A dependency: the signed-in support lead or admin; others get 403 saying they
+    cannot ``action`` (e.g. "change the widget's appearance")."""
+
+    async def _lead(agent: Annotated[Agent, Depends(current_agent)]) -> Agent:
+        if agent.role not in (Role.lead, Role.admin):
+            raise Forbidden(f"Only support leads and admins can {action}.")
+        return agent
+
+    return Depends(_lead)
 
 
 CurrentAgent = Annotated[Agent, Depends(current_agent)]

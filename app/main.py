@@ -40,6 +40,7 @@ from app.lifecycle.service import InactivitySweeper
 from app.middleware import RateLimitMiddleware, SecurityHeadersMiddleware, SiteCORSMiddleware
 from app.notes.router import router as notes_router
 from app.pii import install as install_pii_masking
+from app.prechat import router as prechat
 from app.receipts import router as receipts
 from app.reports.router import router as reports_router
 from app.routing import service as routing
@@ -147,6 +148,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(notes_router)
     app.include_router(canned_router)
     app.include_router(sites_router)
+    app.include_router(prechat.router)
+    app.include_router(prechat.widget_router)
     app.include_router(teams_router)
     app.include_router(routing_router)
     app.include_router(triggers_router)

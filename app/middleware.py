@@ -147,12 +147,15 @@ class SecurityHeadersMiddleware:
             (b"referrer-policy", b"strict-origin-when-cross-origin"),
         ]
         if scope["path"].startswith("/console"):
+            # img-src https: lets Settings → Widget preview the bot's avatar (an https URL
+            # a lead chose). Visitor and article text never becomes an <img> in the console.
             extra += [
                 (b"x-frame-options", b"DENY"),
                 (
                     b"content-security-policy",
                     b"default-src 'self'; script-src 'self'; style-src 'self'; "
-                    b"connect-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'",
+                    b"connect-src 'self'; img-src 'self' data: blob: https:; "
+                    b"frame-ancestors 'none'",
                 ),
             ]
 

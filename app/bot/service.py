@@ -15,6 +15,7 @@ from app.conversations import repository as repo
 from app.conversations import service as conversations
 from app.conversations.models import Conversation, Message, Sender, Status
 from app.events.service import publish_ephemeral, unit_of_work
+from app.prechat.service import describe as describe_prechat
 from app.sites import service as sites
 from app.sites.models import Site
 
@@ -156,6 +157,7 @@ async def handle_job(job: BotJob) -> None:
         text, conv_id = m.text, job.conversation_id
         target = Target(conv_id, c.site_id, c.session_id)
         contact, history, transcript = await _turn_inputs(s, c, m)
+        prechat = describe_prechat((c.context or {}).get("prechat"))
         # Out of business hours an escalation offers the offline form, not a queue.
         site = await s.get(Site, c.site_id)
         offline = site is not None and sites.is_offline(site)
@@ -203,6 +205,7 @@ async def handle_job(job: BotJob) -> None:
             contact=contact,
             history=history,
             offline=offline,
+            prechat=prechat,
         )
     except Exception:
         # Never leave a visitor in silence: after the last retry, hand over to a human.

@@ -208,6 +208,14 @@ async def identify(
     )
 
 
+async def remember_typed(
+    session: AsyncSession, vs: VisitorSession, *, name: str | None, email: str | None
+) -> None:
+    """A name or email the visitor typed (the pre-chat form): kept like an unverified
+    identify, on their own session and open conversation only."""
+    await _remember_unverified(session, vs, IdentifyIn(name=name, email=email))
+
+
 async def _remember_unverified(session: AsyncSession, vs: VisitorSession, body: IdentifyIn) -> None:
     """Keep typed details on the session (and its open conversation), flagged unverified."""
     await visitors.lock(session, vs)  # as in link_session: either order finds the other

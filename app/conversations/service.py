@@ -34,10 +34,9 @@ from app.events.service import record_event
 from app.files import service as files
 from app.files.models import Attachment
 from app.files.schemas import brief as file_brief
-from app.visitors import service as visitors
+from app.sites.models import Site
+from app.sites.service import bot_name
 from app.visitors.models import VisitorSession
-
-BOT_NAME = "Parley bot"
 
 
 def _preview(m: Message) -> dict[str, Any]:
@@ -115,9 +114,6 @@ async def _status_event(session: AsyncSession, c: Conversation) -> None:
 
 async def start(session: AsyncSession, vs: VisitorSession) -> Conversation:
     """Open a new conversation for the visitor session, with its captured context."""
-    # Read the session under its lock: an identify stored while this request was on its
-    # way (the widget sends it with the first message) brings its name, email and contact.
-    await visitors.lock(session, vs)
     c = Conversation(
         site_id=vs.site_id,
         session_id=vs.id,
@@ -193,7 +189,8 @@ async def bot_message(
         c,
         Sender.bot,
         text,
-        author_name=BOT_NAME,
+        # Under the name the site gave its bot (Settings → Widget), "Parley bot" by default.
+        author_name=bot_name(await session.get(Site, c.site_id)),
         sources=sources,
         stream_id=stream_id,
         quick_replies=quick_replies,
@@ -366,6 +363,10 @@ async def _visitor_name(session: AsyncSession, c: Conversation) -> str:
         contact = await session.get(Contact, c.contact_id)
         if contact and (contact.name or contact.email):
             return str(contact.name or contact.email)
+    # A name they typed (the pre-chat form, an unverified identify): shown, never trusted.
+    typed = (c.context or {}).get("name")
+    if isinstance(typed, str) and typed.strip():
+        return typed.strip()[:200]
     return f"Visitor #{c.id}"
 
 

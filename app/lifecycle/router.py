@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from app.agents.models import Agent
 from app.conversations import service as conversations
 from app.conversations.schemas import VisitorConversationOut, visitor_view
 from app.db import SessionDep
-from app.deps import CurrentAgent, CurrentLead, CurrentVisitor
+from app.deps import CurrentAgent, CurrentVisitor, lead_only
 from app.errors import NotFound
 from app.lifecycle import service
 from app.lifecycle.schemas import LifecycleSettings
@@ -16,6 +19,7 @@ from app.sites.models import Site
 
 widget_router = APIRouter(prefix="/api/v1/widget", tags=["widget"])
 router = APIRouter(prefix="/api/v1/sites", tags=["lifecycle"])
+LifecycleEditor = Annotated[Agent, lead_only("change when conversations close and reopen")]
 
 
 class ClosedOut(BaseModel):
@@ -44,7 +48,7 @@ async def get_lifecycle(
 
 @router.put("/{site_id}/lifecycle", response_model=LifecycleSettings)
 async def put_lifecycle(
-    site_id: int, body: LifecycleSettings, lead: CurrentLead, session: SessionDep
+    site_id: int, body: LifecycleSettings, lead: LifecycleEditor, session: SessionDep
 ) -> LifecycleSettings:
     """Change the site's inactivity close and reopen window (leads and admins)."""
     return await service.update_settings(session, site_id, body)

@@ -181,14 +181,29 @@ async def facts_for(
     )
 
 
+def prechat_team(c: Conversation) -> tuple[str | None, str]:
+    """The team the visitor's pre-chat category routes to, and a note saying so."""
+    raw = (c.context or {}).get("prechat")
+    if not isinstance(raw, dict) or not raw.get("department"):
+        return None, ""
+    label = raw.get("category_label") or raw.get("category")
+    return str(raw["department"]), f" (pre-chat category “{label}”)"
+
+
 async def route(session: AsyncSession, c: Conversation) -> engine.Decision:
     """Apply the first matching rule (team, priority, labels) and record the decision."""
     decision = engine.evaluate(await rules(session), await facts_for(session, c))
     a = decision.actions
     changes: list[str] = []
-    if a.team and a.team != c.team:
-        c.team = a.team
-        changes.append(f"team {a.team}")
+    # The team: a matching rule's, else the one the visitor's pre-chat category maps to
+    # (Settings → Pre-chat form), else the default rule's, else the bot's department.
+    team, why = (None, "") if decision.is_default else (a.team, "")
+    if team is None:
+        team, why = prechat_team(c)
+    team = team or a.team
+    if team and team != c.team:
+        c.team = team
+        changes.append(f"team {team}{why}")
     if a.priority is not None and a.priority != c.priority:
         c.priority = a.priority
         changes.append(f"priority {a.priority}")

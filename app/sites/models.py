@@ -27,7 +27,11 @@ class Site(SQLModel, table=True):
     allowed_origins: list[str] = Field(
         default_factory=list, sa_column=Column(JSONType, nullable=False)
     )
+    # The widget's look and words (app/sites/theme.py: colour, position, greeting, bot name,
+    # avatar, string overrides); only what the site sets, the defaults fill in the rest.
     theme: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    # The pre-chat form (app/prechat/schemas.py PrechatConfig); None: no form.
+    prechat: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType, nullable=True))
     # None: always open. {"timezone", "days": {"mon": [["09:00", "17:30"]], ...}, "holidays"}.
     business_hours: dict[str, Any] | None = Field(
         default=None, sa_column=Column(JSONType, nullable=True)

@@ -1,6 +1,6 @@
-"""Console endpoints for sites: the list, and business hours.
+"""Console endpoints for sites: the list, business hours and the widget's theme.
 
-Any signed-in agent may read them; changing hours needs a support lead or an admin.
+Any signed-in agent may read them; changing them needs a support lead or an admin.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ from fastapi import APIRouter, Depends
 
 from app.agents.models import Agent, Role
 from app.db import SessionDep
-from app.deps import CurrentAgent, current_agent
+from app.deps import CurrentAgent, current_agent, lead_only
 from app.errors import Forbidden
 from app.sites import repository as repo
 from app.sites import service
-from app.sites.schemas import BusinessHoursIn, BusinessHoursOut, SiteSummary
+from app.sites.schemas import BusinessHoursIn, BusinessHoursOut, SiteSummary, ThemeOut
+from app.sites.theme import Theme
 
 router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
 
@@ -27,6 +28,7 @@ async def _site_admin(agent: Annotated[Agent, Depends(current_agent)]) -> Agent:
 
 
 SiteAdmin = Annotated[Agent, Depends(_site_admin)]
+ThemeEditor = Annotated[Agent, lead_only("change the widget's appearance")]
 
 
 @router.get("", response_model=list[SiteSummary])
@@ -51,3 +53,19 @@ async def set_business_hours(
     site = await service.get(session, site_id)
     await service.set_business_hours(session, site, body.business_hours)
     return service.hours_out(site)
+
+
+@router.get("/{site_id}/theme", response_model=ThemeOut)
+async def get_theme(site_id: int, agent: CurrentAgent, session: SessionDep) -> ThemeOut:
+    """The widget's look and words for the site, defaults filled in."""
+    site = await service.get(session, site_id)
+    return ThemeOut(site_id=site_id, theme=service.theme_of(site))
+
+
+@router.put("/{site_id}/theme", response_model=ThemeOut)
+async def set_theme(site_id: int, body: Theme, lead: ThemeEditor, session: SessionDep) -> ThemeOut:
+    """Replace the widget's theme: colour, position, greeting, launcher label, bot name,
+    avatar and string overrides (422 names what is wrong; nothing changes then). Visitors
+    get it with their next session call (page load)."""
+    site = await service.get(session, site_id)
+    return ThemeOut(site_id=site_id, theme=await service.set_theme(session, site, body))

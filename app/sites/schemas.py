@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from app.sites.hours import BusinessHours
 from app.sites.models import Site
+from app.sites.theme import STRINGS, Theme
 
 
 class SiteSummary(BaseModel):
@@ -41,3 +42,12 @@ class BusinessHoursOut(BaseModel):
     open_now: bool
     # When closed: the next opening, in the site's time zone (None: no opening ahead).
     next_opening: datetime | None
+
+
+class ThemeOut(BaseModel):
+    """A site's widget theme (every field, defaults filled in) and the widget's default
+    strings, which ``strings`` overrides."""
+
+    site_id: int
+    theme: Theme
+    default_strings: dict[str, str] = Field(default_factory=lambda: dict(STRINGS))

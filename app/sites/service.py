@@ -1,4 +1,5 @@
-"""Site rules: business hours and whether the team is in. Services only flush."""
+"""Site rules: business hours and whether the team is in, the widget's theme. Services only
+flush."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from app.db import utcnow
 from app.errors import NotFound
 from app.sites import hours as bh
 from app.sites import repository as repo
+from app.sites import theme as th
 from app.sites.models import Site
 from app.sites.schemas import BusinessHoursOut
 
@@ -49,3 +51,21 @@ async def set_business_hours(
     session.add(site)
     await session.flush()
     return site
+
+
+def theme_of(site: Site) -> th.Theme:
+    """The site's widget theme with defaults (a broken stored value falls back to its own)."""
+    return th.effective(site.theme)
+
+
+def bot_name(site: Site | None) -> str:
+    """The name the site's bot speaks under."""
+    return theme_of(site).bot_name if site is not None else th.DEFAULT_BOT_NAME
+
+
+async def set_theme(session: AsyncSession, site: Site, theme: th.Theme) -> th.Theme:
+    """Replace the site's widget theme."""
+    site.theme = theme.stored()
+    session.add(site)
+    await session.flush()
+    return theme

@@ -14,6 +14,7 @@ from app.db import SessionDep
 from app.deps import CurrentVisitor
 from app.events.service import publish_ephemeral
 from app.events.sse import parse_last_event_id, sse_response, visitor_events
+from app.prechat import service as prechat
 from app.security import visitor_token
 from app.sites import service as sites
 from app.triggers import service as triggers
@@ -58,7 +59,12 @@ async def start_session(body: SessionIn, request: Request, session: SessionDep) 
         messages=conv.messages,
         site=site_out(
             site.name, site.theme, open_now=open_now, next_opening=next_opening
-        ).model_copy(update={"triggers": await triggers.for_widget(session, site.id)}),
+        ).model_copy(
+            update={
+                "triggers": await triggers.for_widget(session, site.id),
+                "prechat": await prechat.for_widget(session, site, vs),
+            }
+        ),
     )
 
 

@@ -16,6 +16,8 @@ from app.conversations.schemas import (
     VisitorConversationOut,
     _clean_text,
 )
+from app.prechat.schemas import WidgetPrechat
+from app.sites.theme import effective as effective_theme
 from app.triggers.schemas import WidgetTrigger
 from app.visitors.context import ContextIn
 
@@ -35,6 +37,14 @@ class SiteOut(BaseModel):
     color: str
     position: str
     launcher_label: str
+    # The theme (app/sites/theme.py): the bot's name and picture, and the widget strings
+    # the site rewords (only the overrides; the widget has the defaults).
+    bot_name: str = "Parley bot"
+    avatar_url: str | None = None
+    strings: dict[str, str] = Field(default_factory=dict)
+    # The pre-chat form's questions for this visitor; null: no form (off, answered, or a
+    # verified visitor).
+    prechat: WidgetPrechat | None = None
     # Business hours: whether the team is in, and when it is back (null when open or
     # when no opening is ahead). Out of hours the bot still answers; a handoff leads to
     # the offline form.
@@ -117,12 +127,16 @@ def site_out(
     next_opening: datetime | None = None,
 ) -> SiteOut:
     """The site's widget theme with defaults, and whether the team is in."""
+    t = effective_theme(theme)
     return SiteOut(
         open_now=open_now,
         next_opening=next_opening,
         name=name,
-        greeting=theme.get("greeting", "Hi! Ask us anything — we usually answer right away."),
-        color=theme.get("color", "#4f46e5"),
-        position=theme.get("position", "right"),
-        launcher_label=theme.get("launcher_label", "Chat with us"),
+        greeting=t.greeting,
+        color=t.color,
+        position=t.position,
+        launcher_label=t.launcher_label,
+        bot_name=t.bot_name,
+        avatar_url=t.avatar_url,
+        strings=t.strings,
     )

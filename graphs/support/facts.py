@@ -79,6 +79,7 @@ def build_summary(
     facts: Facts,
     sources: Sequence[dict[str, object]] = (),
     history: Sequence[Mapping[str, Any]] = (),
+    prechat: Sequence[str] = (),
     bot_answers: Sequence[str] = (),
     max_quote: int = 300,
     note: str | None = None,
@@ -86,13 +87,16 @@ def build_summary(
     """Plain-text handoff summary so the agent never asks the visitor to repeat themselves.
 
     ``note`` (an LLM-written, checked note) opens the summary; the extractive lines
-    follow, so the facts are there even when the note leaves one out.
+    follow, so the facts are there even when the note leaves one out. ``prechat`` lines
+    ("Label: value") are what the visitor filled in before the chat.
     """
     lines = [note.strip()] if note else []
     lines.append(
         f"Escalated: {reason.replace('_', ' ')} (intent {intent}, confidence {confidence:.2f},"
         f" language {lang})."
     )
+    if prechat:
+        lines.append("Pre-chat form: " + "; ".join(prechat))
     if visitor_messages:
         last = visitor_messages[-1].strip()
         lines.append(f'Visitor\'s last message: "{last[:max_quote]}"')

@@ -598,6 +598,7 @@ async def escalate(state: SupportState, runtime: Runtime[SupportContext]) -> dic
             facts=facts,
             sources=[dict(s) for s in sources],
             history=history,
+            prechat=list(state.get("prechat") or []),
             bot_answers=[t for t in _bot_texts(messages[:-1]) if t not in ctx.phrases.all_texts()],
             note=note,
         ),

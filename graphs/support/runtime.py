@@ -80,6 +80,7 @@ async def run_turn(
     history: Sequence[Mapping[str, Any]] | None = None,
     on_retract: Callable[[], Awaitable[None]] | None = None,
     offline: bool | None = None,
+    prechat: Sequence[str] | None = None,
 ) -> TurnResult:
     """Run one visitor message through the graph, streaming reply deltas to on_delta.
 
@@ -91,6 +92,9 @@ async def run_turn(
     contact's attributes (customer-type escalation rules, e.g. {"vip": True});
     ``history`` the contact's earlier conversations ({"started_at", "first_message" or
     "messages", "status", "handoff_reason", "summary"} items), shown in a handoff.
+
+    ``prechat`` holds the visitor's pre-chat answers ("Label: value"), which a handoff
+    summary repeats so the agent does not ask again.
 
     ``offline`` says the team is out of business hours: an escalation then tells the
     visitor to leave a message (TurnResult.offline) instead of promising a person.
@@ -110,6 +114,8 @@ async def run_turn(
         known["history"] = [dict(item) for item in history]
     if offline is not None:
         known["offline"] = offline
+    if prechat is not None:
+        known["prechat"] = list(prechat)
     payload: Any = {"messages": [message], **known}
     if graph.checkpointer is not None:
         snapshot = await graph.aget_state(config)

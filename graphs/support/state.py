@@ -63,6 +63,7 @@ class InputState(TypedDict, total=False):
     messages: Annotated[list[AnyMessage], add_messages]
     contact: dict[str, Any]  # contact attributes (e.g. {"vip": true, "plan": "pro"})
     history: list[dict[str, Any]]  # the contact's earlier conversations
+    prechat: list[str]  # the pre-chat form's answers, "Label: value" (handoff summary)
     # Out of business hours (or nobody can take chats): escalations end in the
     # offline form instead of a queue.
     offline: bool

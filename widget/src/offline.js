@@ -9,7 +9,7 @@ export const offlineCss = css;
 ICONS.check = ['M20 6 9 17l-5-5'];
 
 // Same rule as the server (app/visitors/schemas.py): one @, no spaces, a dotted domain.
-const EMAIL = /^[^\x00-\x1f\x7f\s@<>()[\],;:\\"]+@[^\x00-\x1f\x7f\s@<>()[\],;:\\".]+(\.[^\x00-\x1f\x7f\s@<>()[\],;:\\".]+)+$/;
+export const EMAIL = /^[^\x00-\x1f\x7f\s@<>()[\],;:\\"]+@[^\x00-\x1f\x7f\s@<>()[\],;:\\".]+(\.[^\x00-\x1f\x7f\s@<>()[\],;:\\".]+)+$/;
 const MAX = 5000;
 
 /** "back Monday 9:00 AM" ("back Mon 9:00 AM" when short) in the visitor's own clock; '' when unknown. */

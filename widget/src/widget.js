@@ -13,6 +13,7 @@ import { backLabel, offlineCss, offlineForm } from './offline.js';
 import { triggers } from './triggers.js';
 import { closing, closingCss } from './closing.js';
 import { queueNote, queueCss } from './queue.js';
+import { prechatForm, prechatCss } from './prechat.js';
 import { uploads, uploadsCss } from './uploads.js';
 import { tabs as tabSync, blinker } from './tabs.js';
 import { receipts } from './receipts.js';
@@ -64,6 +65,9 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     tracked: [],
   };
   const saveUi = () => write(session, UI_KEY, JSON.stringify({ open: S.open, unread: S.unread }));
+  // The site's wording of a visible string (theme strings), else ours.
+  const str = (k, dflt) => (S.site && S.site.strings && S.site.strings[k]) || dflt;
+  const botName = () => S.site.bot_name || S.site.name || 'Parley';
   const setToken = (t) => { S.token = t || null; write(local, KEY, S.token); };
 
   // ----------------------------------------------------------------- events
@@ -98,6 +102,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
       const text = Array.isArray(detail) ? detail.map((e) => (e && e.msg) || '').filter(Boolean).join('; ') : detail;
       const err = new ApiError((typeof text === 'string' && text) || 'Request failed (' + res.status + ')');
       err.status = res.status;
+      err.detail = detail; // the pre-chat form puts each 422 message under its field
       err.retryAfter = parseInt(res.headers.get('Retry-After'), 10) || 0;
       throw err;
     }
@@ -156,12 +161,17 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     call('POST', '/api/v1/widget/identify', {
       id: id == null ? undefined : String(id), email: t.email, name: t.name, attributes: t.attributes,
       signature: t.signature != null ? t.signature : t.user_hash, jwt: t.jwt,
-    }).then((r) => emit('identify', r), (e) => console.warn('[Parley] identify: ' + e.message));
+    }).then((r) => {
+      // Verified: the site vouched for who they are, so no pre-chat form.
+      if (r && r.verified && !S.verified) { S.verified = true; setConversation(S.conversation, false); }
+      emit('identify', r);
+    }, (e) => console.warn('[Parley] identify: ' + e.message));
   }
 
   function applySession(data) {
     setToken(data.token);
     S.site = Object.assign({}, data.site);
+    S.botName = S.site.bot_name;
     setConversation(data.conversation, false);
     for (const m of data.messages || []) addMessage(m, false);
     noteSeq(data.conversation && data.conversation.last_seq);
@@ -179,7 +189,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     const hs = host.style;
     for (const [k, v] of [['position', 'fixed'], ['z-index', '2147483647'], ['top', 'auto'], ['left', 'auto'], ['bottom', '0'], ['right', '0'], ['width', '0'], ['height', '0'], ['display', 'block'], ['margin', '0'], ['padding', '0'], ['border', '0'], ['transform', 'none'], ['contain', 'none']]) hs.setProperty(k, v, 'important');
     root = host.attachShadow({ mode: 'open' });
-    const css = tokens + styles + offlineCss + closingCss + queueCss + uploadsCss;
+    const css = tokens + styles + offlineCss + closingCss + queueCss + uploadsCss + prechatCss;
     if (root.adoptedStyleSheets !== undefined && w.CSSStyleSheet && 'replaceSync' in CSSStyleSheet.prototype) {
       const sheet = new CSSStyleSheet();
       sheet.replaceSync(css); // constructable sheets are not subject to style-src CSP
@@ -213,7 +223,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
       'aria-label': 'Messages', 'data-testid': 'parley-messages', tabindex: '-1',
     }, greetingRow(), $.rows, $.typing);
     $.human = h('button', { type: 'button', class: 'pl-human', 'data-testid': 'parley-human', onclick: handoff },
-      icon('human', 16), 'Talk to a human');
+      icon('human', 16), str('talk_to_human', 'Talk to a human'));
     $.note = h('span', { class: 'pl-note', role: 'alert', hidden: true });
     // Closing: "End chat" (with a confirm step) in the actions row; after a close, the
     // rating request and the transcript download (closing.js).
@@ -221,7 +231,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     $.actions = h('div', { class: 'pl-actions' }, $.human, $.closing.endBtn, $.closing.confirmEl, $.note);
     $.input = h('textarea', {
       class: 'pl-input', rows: '1', 'data-testid': 'parley-input', 'aria-label': 'Message',
-      placeholder: 'Write a message…', maxlength: '4000', enterkeyhint: 'send',
+      placeholder: str('composer_placeholder', 'Write a message…'), maxlength: '4000', enterkeyhint: 'send',
       oninput: onInput, onkeydown: onKey,
     });
     $.send = h('button', { type: 'submit', class: 'pl-send is-empty', 'data-testid': 'parley-send', 'aria-label': 'Send message' }, icon('send', 18));
@@ -266,7 +276,8 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
       if (hex.length === 3) hex = hex.replace(/./g, '$&$&');
       const lum = [0, 2, 4].map((i) => { const c = parseInt(hex.substr(i, 2), 16) / 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; });
       const L = 0.2126 * lum[0] + 0.7152 * lum[1] + 0.0722 * lum[2];
-      host.style.setProperty('--pl-on-brand', L > 0.45 ? '#111827' : '#ffffff');
+      // Whichever text colour contrasts more (they tie at L ≈ 0.2); the console warns below 4.5:1.
+      host.style.setProperty('--pl-on-brand', L > 0.2 ? '#111827' : '#ffffff');
     }
   }
 
@@ -274,7 +285,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     const bubble = h('div', { class: 'pl-bubble' });
     bubble.appendChild(renderMarkdown(S.site.greeting || 'Hi there! Ask us anything — we usually answer right away.'));
     return h('div', { class: 'pl-row pl-first', 'data-sender': 'bot', 'data-testid': 'parley-greeting' },
-      h('div', { class: 'pl-author' }, S.site.name || 'Parley'), bubble);
+      h('div', { class: 'pl-author' }, botName()), bubble);
   }
 
   // ------------------------------------------------------------ open / show
@@ -357,25 +368,25 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
       : S.site && S.site.open_now === false && !(next && Date.now() >= Date.parse(next)) && status === 'bot' ? 'away' : '';
     const back = away ? backLabel(next) : '';
     if (away) text = 'We’re away' + (back ? ' · ' + backLabel(next, true) : '');
-    else if (status === 'queued') text = 'Waiting for a teammate…';
+    else if (status === 'queued') text = str('status_waiting', 'Waiting for a teammate…');
     else if (status === 'assigned') {
       const who = conv.assignee_name || 'A teammate';
       // "Ada joined" when it happens live; "Ada is here" when restored on a later page.
       text = same ? $.statusText.textContent : who + (live ? ' joined' : ' is here');
     } else if (status === 'closed') text = 'Conversation closed';
-    else text = 'Bot · answers instantly';
+    else text = str('status_bot', 'Bot · answers instantly');
     $.status.dataset.status = away ? 'away' : status;
     const offlineWas = $.form.hidden;
     $.form.hidden = $.offline.update(conv, {
       back, email: S.identity && S.identity.email, focus: live && S.open, touch: w.matchMedia && matchMedia('(pointer: coarse)').matches,
-    }) === 'form';
+    }) === 'form' || syncPrechat();
     if ($.form.hidden && !offlineWas) scrollToEnd(true);
     $.statusText.textContent = text;
     $.queue.update(conv); // waiting for a person: place in line and the wait estimate
     // Avatar: the assigned teammate's initial, otherwise the bot.
     $.avatar.textContent = '';
     if (status === 'assigned' && conv.assignee_name) $.avatar.textContent = conv.assignee_name.trim().charAt(0).toUpperCase();
-    else $.avatar.appendChild(icon(status === 'queued' ? 'human' : 'bot', 22));
+    else $.avatar.appendChild(status !== 'queued' && botAvatar() || icon(status === 'queued' ? 'human' : 'bot', 22));
     $.human.hidden = status === 'queued' || status === 'assigned';
     if ($.human.hidden) $.note.hidden = true;
     // Closed: the rating and transcript card; "Talk to a human" waits for a new message.
@@ -398,7 +409,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     if (m.id != null) row.dataset.id = m.id;
     const author = sender === 'agent' ? (m.author_name || 'Support') : sender === 'bot' ? (m.author_name || 'Bot') : '';
     row.dataset.author = sender + ':' + author;
-    if (sender === 'bot' && m.author_name) S.botName = m.author_name;
+    if (sender === 'bot' && m.author_name && !S.site.bot_name) S.botName = m.author_name;
     if (sender === 'system') {
       row.appendChild(h('div', { class: 'pl-system' }, m.text || ''));
       return row;
@@ -439,7 +450,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
   }
 
   function regroup() {
-    let prev = 'bot:' + (S.site.name || 'Parley'); // the greeting row
+    let prev = 'bot:' + botName(); // the greeting row
     for (const el of $.rows.children) {
       el.classList.toggle('pl-first', el.dataset.author !== prev);
       prev = el.dataset.author;
@@ -737,6 +748,38 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     if (!sendAttempt) flush(); // next queued message, if any
   }
   function retryNow() { sendAttempt = 0; flush(); }
+
+  // --------------------------------------------------------------- pre-chat
+  // The site's form (prechat.js, site.prechat) stands in for the composer before the
+  // first message; never once a conversation exists or a message waits to be sent, nor
+  // for a visitor the site vouched for (Parley('identify') verified). Returns whether it shows.
+  let P = null;
+  function syncPrechat() {
+    const want = !!(S.site.prechat && !S.verified && !S.conversation && !outbox.length);
+    if (want && !P) {
+      P = prechatForm({ fields: S.site.prechat.fields, str, send: sendPrechat });
+      $.panel.insertBefore(P.el, $.actions);
+    }
+    if (P) P.el.hidden = !want;
+    $.actions.hidden = want;
+    $.panel.classList.toggle('has-pre', want); // the greeting keeps its height, the form scrolls
+    return want;
+  }
+  async function sendPrechat(answers) {
+    await call('POST', '/api/v1/widget/prechat', { answers });
+    S.site.prechat = null;
+    setConversation(S.conversation, false); // the composer is back
+    if (S.open) setTimeout(focusPanel, 0);
+  }
+
+  // The bot's picture (theme avatar_url, https only), or null: the bot icon instead.
+  let avatarImg = null;
+  function botAvatar() {
+    const url = S.site.avatar_url;
+    if (!/^https:\/\//i.test(url || '') || (avatarImg && avatarImg.failed)) return null;
+    if (!avatarImg) avatarImg = h('img', { src: url, alt: '', referrerpolicy: 'no-referrer', onerror() { avatarImg.failed = true; avatarImg.replaceWith(icon('bot', 22)); } });
+    return avatarImg;
+  }
 
   // ---------------------------------------------------------------- handoff
   // The offline form's submit: stored as a visitor message, the email on the conversation.

@@ -76,6 +76,8 @@ export async function request(method, path, body, { auth = true, signal } = {}) 
   }
   if (!res.ok) {
     const err = new ApiError(res.status, data && typeof data.error === 'string' ? data.error : null, detailText(data));
+    // A 422's [{loc, msg}] list, for forms that put each message under its field.
+    err.errors = Array.isArray(data?.detail) ? data.detail : [];
     if (res.status === 401 && auth) unauthorizedHandler(err);
     throw err;
   }

@@ -101,6 +101,23 @@ function contactSection(contact) {
         e.started_at ? timeEl(e.started_at, { cls: 'trail-time' }) : null))) : h('p', { class: 'ctx-muted' }, 'First conversation.'));
 }
 
+/** What the visitor answered in the pre-chat form (context.prechat), in the form's order. */
+function prechatSection(prechat) {
+  const answers = Array.isArray(prechat?.answers) ? prechat.answers : [];
+  if (!answers.length) return null;
+  return section('Pre-chat form',
+    h('dl', { class: 'ctx-dl', 'data-testid': 'ctx-prechat' },
+      ...answers.map((a) => {
+        const v = a?.value;
+        if (typeof v === 'boolean') return row(a.label || a.key, v ? 'Yes' : 'No');
+        if (a?.type === 'email' && v) {
+          return row(a.label || a.key, h('span', null, mailtoLink(String(v), 'ctx-mail'),
+            h('span', { class: 'ctx-muted ctx-unverified' }, ' · typed, not verified')));
+        }
+        return row(a?.label || a?.key || '?', v == null ? null : String(v));
+      })));
+}
+
 export function createContextPanel({ onClose }) {
   const closeBtn = h('button', { type: 'button', class: 'icon-btn ctx-close', 'aria-label': 'Close details' }, icon('x', 18));
   closeBtn.addEventListener('click', onClose);
@@ -225,7 +242,7 @@ export function createContextPanel({ onClose }) {
       trailSec = section('Page trail', h('p', { class: 'ctx-muted' }, 'No page views recorded.'));
     }
 
-    body.replaceChildren(reason ? triageSec : convSec, reason ? convSec : triageSec, ...[contactSection(c.contact)].filter(Boolean), visitorSec, trailSec);
+    body.replaceChildren(reason ? triageSec : convSec, reason ? convSec : triageSec, ...[prechatSection(ctx.prechat), contactSection(c.contact)].filter(Boolean), visitorSec, trailSec);
   }
 
   renderEmpty();

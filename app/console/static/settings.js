@@ -1,10 +1,18 @@
 // Settings section of the console. Routes (in the URL hash):
-//   #/settings/hours   business hours of a site (docs/api.md "Sites")
+//   #/settings/hours       business hours of a site (docs/api.md "Sites")
+//   #/settings/widget      the widget's look and words (settings-widget.js)
+//   #/settings/prechat     the pre-chat form (settings-prechat.js)
+//   #/settings/lifecycle   when quiet conversations close and reopen (settings-lifecycle.js)
 // Out of business hours the bot still answers, and a visitor who asks for a person
 // leaves an email and a message (the offline form) instead of waiting in a queue.
+// Everyone may look; support leads and admins change them.
 
 import { request } from './api.js';
 import { h, icon, toast } from './dom.js';
+import { pageHead } from './settings-kit.js';
+import { createWidgetPage } from './settings-widget.js';
+import { createPrechatPage } from './settings-prechat.js';
+import { createLifecyclePage } from './settings-lifecycle.js';
 
 const DAYS = [['mon', 'Monday'], ['tue', 'Tuesday'], ['wed', 'Wednesday'], ['thu', 'Thursday'], ['fri', 'Friday'], ['sat', 'Saturday'], ['sun', 'Sunday']];
 const enc = encodeURIComponent;
@@ -18,20 +26,25 @@ export function isSettingsRoute(hash) {
   return /^#\/settings(\/|$)/.test(hash || '');
 }
 
-function clockIcon(size = 18) {
+/** A nav icon from path data (24px grid, Lucide style). */
+function navIcon(paths, size = 18) {
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
   for (const [k, v] of Object.entries({
     viewBox: '0 0 24 24', width: size, height: size, fill: 'none', stroke: 'currentColor', 'stroke-width': 2,
     'stroke-linecap': 'round', 'stroke-linejoin': 'round', 'aria-hidden': 'true', focusable: 'false', class: 'icon nav-icon',
   })) svg.setAttribute(k, String(v));
-  const c = document.createElementNS(ns, 'circle');
-  for (const [k, v] of [['cx', 12], ['cy', 12], ['r', 10]]) c.setAttribute(k, String(v));
-  const p = document.createElementNS(ns, 'path');
-  p.setAttribute('d', 'M12 6v6l4 2');
-  svg.append(c, p);
+  for (const d of paths) {
+    const p = document.createElementNS(ns, 'path');
+    p.setAttribute('d', d);
+    svg.append(p);
+  }
   return svg;
 }
+const CLOCK = ['M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20z', 'M12 6v6l4 2'];
+const BRUSH = ['M12 22a10 10 0 1 1 10-10c0 2.8-2.2 4-4 4h-2a2 2 0 0 0-1 3.7A1.5 1.5 0 0 1 12 22z', 'M7.5 10.5h.01', 'M10.5 7.5h.01', 'M15.5 8.5h.01'];
+const FORM = ['M9 3h6v4H9z', 'M16 5h2a2 2 0 0 1 2 2v13a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2h2', 'M8 12h8', 'M8 16h5'];
+const TIMER = ['M10 2h4', 'M12 14l3-3', 'M12 6a8 8 0 1 0 0 16 8 8 0 0 0 0-16z'];
 
 function browserZone() {
   try { return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'; } catch { return 'UTC'; }
@@ -51,12 +64,27 @@ function whenLabel(iso, zone) {
 export function createSettings({ getMe }) {
   const canEdit = () => ['lead', 'admin'].includes(getMe()?.role);
 
+  // ---- the pages (business hours are drawn here, the others by their modules) ----
+  const pages = {
+    hours: { title: 'Business hours' },
+    widget: createWidgetPage({ canEdit }),
+    prechat: createPrechatPage({ canEdit }),
+    lifecycle: createLifecyclePage({ canEdit }),
+  };
+  let current = 'hours';
+
   // ---- nav section (placed in the console's nav by app.js) ----
-  const navHours = h('a', { class: 'nav-item', href: '#/settings/hours', 'data-view': 'settings-hours', title: 'Business hours', 'data-testid': 'nav-business-hours' },
-    clockIcon(), h('span', { class: 'nav-label' }, 'Business hours'));
+  const navItem = (page, label, paths, testid) => h('a', { class: 'nav-item', href: `#/settings/${page}`, 'data-view': `settings-${page}`, title: label, 'data-testid': testid },
+    navIcon(paths), h('span', { class: 'nav-label' }, label));
+  const navItems = {
+    hours: navItem('hours', 'Business hours', CLOCK, 'nav-business-hours'),
+    widget: navItem('widget', 'Widget', BRUSH, 'nav-settings-widget'),
+    prechat: navItem('prechat', 'Pre-chat form', FORM, 'nav-settings-prechat'),
+    lifecycle: navItem('lifecycle', 'Closing & reopening', TIMER, 'nav-settings-lifecycle'),
+  };
   const navSection = h('div', { class: 'kb-nav settings-nav' },
     h('div', { class: 'nav-section-label' }, 'Settings'),
-    h('ul', { class: 'nav-views', role: 'list' }, h('li', null, navHours)));
+    h('ul', { class: 'nav-views', role: 'list' }, Object.values(navItems).map((a) => h('li', null, a))));
 
   const body = h('div', { class: 'settings-page' });
   const el = h('section', { class: 'settings-shell', 'aria-labelledby': 'settings-title', 'data-testid': 'settings' }, body);
@@ -232,9 +260,15 @@ export function createSettings({ getMe }) {
 
   const siteSelect = h('select', { class: 'kb-select', 'aria-label': 'Site', 'data-testid': 'hours-site' });
   siteSelect.addEventListener('change', () => { state.siteId = Number(siteSelect.value); load(); });
+  const sitePicker = () => (state.sites.length > 1 ? siteSelect : h('span', { class: 'hours-site-name' }, state.sites[0]?.name || ''));
+  const readOnly = (what) => (canEdit() ? [] : [h('p', { class: 'notice' }, icon('info', 16), `You can see ${what}; support leads and admins change them.`)]);
 
+  let loads = 0;
   async function load() {
+    const page = current;
+    const seq = ++loads;
     body.replaceChildren(h('div', { class: 'conv-loading' }, h('span', { class: 'spinner spinner--dark' })));
+    let content;
     try {
       if (!state.sites.length) {
         state.sites = await sites.list();
@@ -243,34 +277,41 @@ export function createSettings({ getMe }) {
       }
       if (state.siteId == null) throw new Error('No site yet.');
       siteSelect.value = String(state.siteId);
-      state.data = await sites.hours(state.siteId);
+      if (page === 'hours') state.data = await sites.hours(state.siteId);
+      else content = await pages[page].render(state.sites.find((s) => s.id === state.siteId), load);
     } catch (err) {
-      if (err.status === 401) return;
+      if (err.status === 401 || seq !== loads) return;
       body.replaceChildren(h('div', { class: 'empty' },
-        h('p', { class: 'empty-title' }, 'Couldn’t load business hours'),
+        h('p', { class: 'empty-title' }, `Couldn’t load ${pages[page].title.toLowerCase()}`),
         h('p', { class: 'empty-text' }, err.detail || err.message)));
+      return;
+    }
+    if (seq !== loads) return; // another page (or site) was asked for meanwhile
+    if (page !== 'hours') {
+      body.replaceChildren(pageHead(pages[page].title, pages[page].intro, sitePicker()), ...content, ...readOnly(pages[page].what || 'these settings'));
       return;
     }
     renderStatus();
     body.replaceChildren(
-      h('header', { class: 'kb-page-head' },
-        h('div', null,
-          h('h1', { class: 'kb-page-title', id: 'settings-title', tabindex: '-1' }, 'Business hours'),
-          h('p', { class: 'kb-muted' }, 'When your team answers chats. Out of hours the bot still answers; a visitor who asks for a person leaves an email and a message, shown in the inbox as an offline message.')),
-        state.sites.length > 1 ? siteSelect : h('span', { class: 'hours-site-name' }, state.sites[0]?.name || '')),
+      pageHead('Business hours', 'When your team answers chats. Out of hours the bot still answers; a visitor who asks for a person leaves an email and a message, shown in the inbox as an offline message.', sitePicker()),
       status,
       buildForm(state.data.business_hours),
-      ...(canEdit() ? [] : [h('p', { class: 'notice' }, icon('info', 16), 'You can see the hours; support leads and admins change them.')]));
+      ...readOnly('the hours'));
   }
 
   return {
     el,
     navSection,
-    route() {
-      navHours.setAttribute('aria-current', 'page');
-      document.title = 'Business hours · Parley';
+    route(hash) {
+      const name = (/^#\/settings\/([a-z]+)/.exec(hash || '') || [])[1];
+      current = pages[name] ? name : 'hours';
+      for (const [page, a] of Object.entries(navItems)) {
+        if (page === current) a.setAttribute('aria-current', 'page');
+        else a.removeAttribute('aria-current');
+      }
+      document.title = `${pages[current].title} · Parley`;
       load();
     },
-    deactivate() { navHours.removeAttribute('aria-current'); },
+    deactivate() { for (const a of Object.values(navItems)) a.removeAttribute('aria-current'); },
   };
 }
