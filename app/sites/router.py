@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from app.agents.models import Agent, Role
+from app.agents.models import Agent
 from app.db import SessionDep
-from app.deps import CurrentAgent, current_agent, lead_only
-from app.errors import Forbidden
+from app.deps import CurrentAgent, lead_only
 from app.sites import repository as repo
 from app.sites import service
 from app.sites.schemas import BusinessHoursIn, BusinessHoursOut, SiteSummary, ThemeOut
@@ -21,13 +20,7 @@ from app.sites.theme import Theme
 router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
 
 
-async def _site_admin(agent: Annotated[Agent, Depends(current_agent)]) -> Agent:
-    if agent.role not in (Role.lead, Role.admin):
-        raise Forbidden("Only support leads and admins can change business hours.")
-    return agent
-
-
-SiteAdmin = Annotated[Agent, Depends(_site_admin)]
+SiteAdmin = Annotated[Agent, lead_only("change business hours")]
 ThemeEditor = Annotated[Agent, lead_only("change the widget's appearance")]
 
 
