@@ -197,7 +197,6 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
     } else {
       root.appendChild(h('style', null, css)); // old browsers: needs style-src 'unsafe-inline' under a strict CSP
     }
-    applyTheme();
 
     const site = S.site;
     const name = site.name || 'Chat';
@@ -256,6 +255,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
 
     ui = h('div', { class: 'pl', 'data-pos': (cfg.position || site.position) === 'left' ? 'left' : 'right' }, $.launcher, $.preview, $.panel);
     if (cfg.hideLauncher != null && cfg.hideLauncher !== 'false') { $.launcher.hidden = true; ui.classList.add('no-launcher'); }
+    applyTheme();
     root.appendChild(ui);
     root.addEventListener('keydown', (e) => { if (e.key === 'Escape' && S.open) { e.stopPropagation(); setOpen(false, true); } });
     // Announces a new unread count while the panel is closed (the launcher's label says it too).
@@ -269,7 +269,8 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
   function applyTheme() {
     const color = cfg.color || (S.site && S.site.color);
     if (!color || !w.CSS || !CSS.supports('color', color)) return;
-    host.style.setProperty('--pl-brand', color);
+    // On .pl, where the tokens are (tokens.css): a page's --pl-* rules never reach it.
+    ui.style.setProperty('--pl-brand', color);
     const m = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(color.trim());
     if (m) {
       let hex = m[1];
@@ -277,7 +278,7 @@ const VERSION = typeof __PARLEY_VERSION__ === 'string' ? __PARLEY_VERSION__ : 'd
       const lum = [0, 2, 4].map((i) => { const c = parseInt(hex.substr(i, 2), 16) / 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; });
       const L = 0.2126 * lum[0] + 0.7152 * lum[1] + 0.0722 * lum[2];
       // Whichever text colour contrasts more (they tie at L ≈ 0.2); the console warns below 4.5:1.
-      host.style.setProperty('--pl-on-brand', L > 0.2 ? '#111827' : '#ffffff');
+      ui.style.setProperty('--pl-on-brand', L > 0.2 ? '#111827' : '#ffffff');
     }
   }
 
