@@ -108,7 +108,7 @@ async def test_visitor_and_agent_exchange_files(
     await expect(errs.nth(1)).to_contain_text("Too big")
     await shot(page, "e2e-attachments-refused")
     await page.get_by_test_id("parley-input").press("Enter")
-    await page.wait_for_timeout(500)
+    # A send shows its row at once (the outbox is synchronous): none means nothing was sent.
     assert await visitor_rows.count() == 0, "a refused file sends nothing"
     for _ in range(2):
         await page.get_by_test_id("parley-upload-remove").first.click()
@@ -249,12 +249,13 @@ async def test_visitor_and_agent_exchange_files(
     phone_ctx = await browser.new_context(
         viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
     )
+    # The same visitor: their token is in place before the widget starts (else it would
+    # open a session of its own first).
+    token = await page.evaluate("localStorage.getItem('parley:pk_demo')")
+    await phone_ctx.add_init_script(f"localStorage.setItem('parley:pk_demo', {json.dumps(token)})")
     phone = await phone_ctx.new_page()
     phone.on("pageerror", lambda e: errors.append("phone: " + str(e)))
-    token = await page.evaluate("localStorage.getItem('parley:pk_demo')")
     await phone.goto(f"{host_site}/index.html")
-    await phone.evaluate("t => localStorage.setItem('parley:pk_demo', t)", token)
-    await phone.reload()
     await phone.get_by_test_id("parley-launcher").click()
     await expect(
         phone.locator('[data-testid="parley-attachment"][data-kind="file"]').last
