@@ -261,6 +261,11 @@ async def test_visitor_and_agent_exchange_files(
         phone.locator('[data-testid="parley-attachment"][data-kind="file"]').last
     ).to_contain_text("refund-policy.pdf", timeout=15_000)
     await loaded(phone.locator('[data-testid="parley-attachment"][data-kind="image"] img').first)
+    # The panel has finished fading in (the screenshot shows it, not the page behind).
+    await phone.wait_for_function(
+        "getComputedStyle(document.querySelector('parley-widget').shadowRoot"
+        ".querySelector('.pl-panel')).opacity === '1'"
+    )
     await shot(phone, "e2e-attachments-phone")
     await phone.get_by_test_id("parley-file-input").set_input_files(
         {
