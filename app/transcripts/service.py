@@ -6,6 +6,7 @@ changes, closes and reopens, ratings), intent and handoff, and the agents' priva
 Visitors get only what their widget showed them: messages and events whose stream
 event is visitor-visible, so anything kept from visitors (private notes, internal
 context) stays out.
+Read receipts (``conversation.read``) are in neither.
 
 Attachments are listed by name, type and size with a download link that works without
 signing in for 24 hours (signed for that one file, app/files); files are never inlined.
@@ -29,6 +30,10 @@ from app.sites.models import Site
 
 Audience = Literal["agent", "visitor"]
 FORMAT = "parley.transcript/1"
+# Listed elsewhere or not part of the conversation: messages have their own list, and a
+# read receipt (the console's "Seen", the widget's "Read") is a mark on the screen, not
+# something anyone said or did; the HTML never showed them either.
+LEFT_OUT = {"message.created", "conversation.read"}
 
 
 def _iso(t: datetime | None) -> str | None:
@@ -132,7 +137,7 @@ async def build(session: AsyncSession, c: Conversation, audience: Audience) -> d
                     "detail": _detail(e),
                 }
                 for e in events
-                if e.seq in visible and e.type != "message.created"
+                if e.seq in visible and e.type not in LEFT_OUT
             ],
         }
     )
