@@ -110,10 +110,18 @@ async def close(
 async def typing(
     conversation_id: int, body: TypingIn, agent: CurrentAgent, session: SessionDep
 ) -> None:
-    """Show the visitor that an agent is typing."""
+    """Show the visitor, and the other agents viewing the conversation, that an agent is
+    typing a reply. Agents get who (``agent``: id and name); the visitor's stream strips it
+    (events/sse.py), as it does the inbox row of ``conversation.updated``. A private note
+    is not typing: the console sends nothing while its composer is in note mode."""
     c = await service.get_for_agent(session, conversation_id)
     await publish_ephemeral(
         c,
         "typing",
-        {"conversation_id": conversation_id, "sender": "agent", "typing": body.typing},
+        {
+            "conversation_id": conversation_id,
+            "sender": "agent",
+            "typing": body.typing,
+            "agent": {"id": agent.id, "name": agent.name},
+        },
     )

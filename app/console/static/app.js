@@ -412,7 +412,7 @@ function createApp(initialAgent) {
         const cid = String(data.conversation_id);
         const on = data.typing !== false;
         if (data.sender === 'visitor') setRowTyping(cid, on);
-        if (isSelected(cid) && state.detail) conv.setTyping(data.sender, on);
+        if (isSelected(cid) && state.detail) conv.setTyping(data.sender, on, data.agent); // agent: who (another agent)
         break;
       }
       default:

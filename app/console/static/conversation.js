@@ -121,7 +121,8 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
   const finished = new Set(); // stream ids already finalised
   const nodes = new Map(); // key -> {el, sig}
   const activity = new Map(); // seq -> routing note (agents only), placed among messages by seq
-  const typing = new Map(); // sender -> timeout
+  const typing = new Map(); // sender (or agent:<id>, another agent) -> timeout
+  const typingNames = new Map(); // agent:<id> -> that agent's name
   const drafts = new Map(); // conversation id -> draft text
   let typingSentAt = 0;
   let typingIdle = null;
@@ -386,6 +387,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
     const who = [];
     if (typing.has('visitor')) who.push(`${visitorName(conv || {})} is typing…`);
     if (typing.has('bot') && !streams.size) who.push('Parley bot is writing…');
+    for (const [key, name] of typingNames) if (typing.has(key)) who.push(`${name} is typing…`);
     typingEl.hidden = who.length === 0;
     typingText.textContent = who.join(' ');
     if (who.length && nearBottom()) scrollToBottom();
@@ -394,7 +396,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
   function setTyping(sender, on) {
     clearTimeout(typing.get(sender));
     if (on) typing.set(sender, setTimeout(() => { typing.delete(sender); renderTyping(); }, TYPING_TTL_MS));
-    else typing.delete(sender);
+    else { typing.delete(sender); typingNames.delete(sender); }
     renderTyping();
   }
 
@@ -412,6 +414,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
       finished.add(m.stream_id);
     }
     if (m.sender && m.sender !== 'agent') setTyping(m.sender, false);
+    else if (m.sender === 'agent') for (const [key, name] of typingNames) if (name === m.author_name) setTyping(key, false);
     return true;
   }
 
@@ -533,6 +536,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
     files.reset(); // uploads belong to the conversation they were made in
     for (const t of typing.values()) clearTimeout(t);
     typing.clear();
+    typingNames.clear();
     messages.clear();
     ids.clear();
     for (const st of streams.values()) clearTimeout(st.timer);
@@ -652,8 +656,16 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
       renderTranscript();
     },
 
-    setTyping(sender, on) {
-      if (!conv || sender === 'agent') return; // our own echo; other agents' typing is not attributed
+    setTyping(sender, on, agent) {
+      if (!conv) return;
+      if (sender === 'agent') {
+        // Another agent writing a reply here ("Bo is typing…"); never our own echo.
+        if (agent?.id == null || agent.id === me().id) return;
+        const key = `agent:${agent.id}`;
+        if (on) typingNames.set(key, String(agent.name || 'A teammate'));
+        setTyping(key, on);
+        return;
+      }
       setTyping(sender, on);
     },
 
