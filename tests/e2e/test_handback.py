@@ -31,17 +31,15 @@ async def sign_in(page: Page, server: RunningServer) -> None:
 
 
 async def visitor_asks_for_a_human(page: Page, host_site: str) -> int:
-    """A visitor on the host page who asked for a person; their conversation id."""
+    """A visitor on the host page who pressed "Talk to a human"; their conversation id."""
     await page.goto(f"{host_site}/index.html")
     await page.get_by_test_id("parley-launcher").click()
-    field = page.get_by_test_id("parley-input")
-    await field.fill("I want to talk to a human, order NW-51730")
     async with page.expect_response(
-        lambda r: r.url.endswith("/api/v1/widget/messages") and r.request.method == "POST"
-    ) as sent:
-        await field.press("Enter")
-    cid = int((await (await sent.value).json())["conversation"]["id"])
-    await expect(page.get_by_test_id("parley-status")).to_contain_text("aiting", timeout=30_000)
+        lambda r: r.url.endswith("/api/v1/widget/handoff") and r.request.method == "POST"
+    ) as asked:
+        await page.get_by_test_id("parley-human").click()
+    cid = int((await (await asked.value).json())["conversation"]["id"])
+    await expect(page.get_by_test_id("parley-status")).to_contain_text("aiting")
     return cid
 
 
@@ -100,7 +98,7 @@ async def test_agent_hands_back_and_the_bot_answers_the_visitor(
     await visitor.get_by_test_id("parley-input").fill("do gift cards expire?")
     await visitor.get_by_test_id("parley-input").press("Enter")
     bot = visitor.locator('[data-testid="parley-message"][data-sender="bot"]:not([data-streaming])')
-    await expect(bot.last).to_contain_text("expire", timeout=30_000)
+    await expect(bot.last).to_contain_text("expire", timeout=60_000)
     # The console shows the bot's answer too, and still no hand-back button.
     await expect(console.locator('[data-testid="msg"][data-sender="bot"]').last).to_contain_text(
         "expire", timeout=15_000
