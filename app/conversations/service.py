@@ -36,6 +36,7 @@ from app.files.models import Attachment
 from app.files.schemas import brief as file_brief
 from app.sites.models import Site
 from app.sites.service import bot_name
+from app.visitors import service as visitors
 from app.visitors.models import VisitorSession
 
 
@@ -114,6 +115,9 @@ async def _status_event(session: AsyncSession, c: Conversation) -> None:
 
 async def start(session: AsyncSession, vs: VisitorSession) -> Conversation:
     """Open a new conversation for the visitor session, with its captured context."""
+    # Read the session under its lock: an identify stored while this request was on its
+    # way (the widget sends it with the first message) brings its name, email and contact.
+    await visitors.lock(session, vs)
     c = Conversation(
         site_id=vs.site_id,
         session_id=vs.id,
