@@ -357,7 +357,10 @@ function createApp(initialAgent) {
         const before = item || (isSelected(cid) ? state.detail : null);
         if (c.status === 'queued' && before?.status !== 'queued' && !isSelected(cid)) state.fresh.add(cid);
         if (c.status && c.status !== 'queued') state.fresh.delete(cid);
-        const s = normalizeSummary(c, before);
+        // data.agent is the inbox row (with the assignee's id); the visitor-shaped
+        // conversation only names the assignee, which briefly offered "Assign to me".
+        const row = data.agent && String(data.agent.id) === cid ? data.agent : null;
+        const s = normalizeSummary(row ? { ...c, ...row } : c, before);
         // Newly assigned to me (by routing, a transfer, a re-assignment): chime and notify.
         const to = data.agent?.assignee?.id;
         if (c.status === 'assigned' && to != null && to === state.me?.id && before?.assignee?.id !== to

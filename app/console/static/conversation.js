@@ -139,9 +139,17 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
 
   function me() { return getMe() || {}; }
 
+  // The site names its bot (Settings → Widget); stored bot messages carry that name, live
+  // streams do not, so they borrow it from the conversation's latest stored bot message.
+  function botName() {
+    let name = '';
+    for (const m of messages.values()) if (m.sender === 'bot' && m.author_name) name = m.author_name;
+    return name || 'Parley bot';
+  }
+
   function authorLabel(m) {
     if (m.sender === 'visitor') return visitorName(conv || {});
-    if (m.sender === 'bot') return m.author_name || 'Parley bot';
+    if (m.sender === 'bot') return m.author_name || botName();
     if (m.sender === 'agent') {
       const mine = m._status || (m.author_name && m.author_name === me().name);
       return m.author_name ? (mine ? `${m.author_name} (you)` : m.author_name) : 'Agent';
@@ -159,7 +167,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
     for (const [seq, ev] of activity) stored.push([`a:${seq}`, { ...ev, seq, sender: 'activity', created_at: ev.at, _activity: true }]);
     stored.sort((a, b) => (a[1].seq ?? 1e15) - (b[1].seq ?? 1e15) || (a[1].id ?? 0) - (b[1].id ?? 0));
     const live = [...streams].map(([sid, s]) => [`s:${sid}`, {
-      sender: 'bot', author_name: 'Parley bot', text: s.text, created_at: s.created_at, _streaming: true, stream_id: sid,
+      sender: 'bot', author_name: botName(), text: s.text, created_at: s.created_at, _streaming: true, stream_id: sid,
     }]);
     return [...stored, ...live, ...pending];
   }
@@ -386,7 +394,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
   function renderTyping() {
     const who = [];
     if (typing.has('visitor')) who.push(`${visitorName(conv || {})} is typing…`);
-    if (typing.has('bot') && !streams.size) who.push('Parley bot is writing…');
+    if (typing.has('bot') && !streams.size) who.push(`${botName()} is writing…`);
     for (const [key, name] of typingNames) if (typing.has(key)) who.push(`${name} is typing…`);
     typingEl.hidden = who.length === 0;
     typingText.textContent = who.join(' ');
