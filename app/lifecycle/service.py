@@ -94,7 +94,18 @@ async def reopen_recent(session: AsyncSession, vs: VisitorSession) -> Conversati
     conf = await settings_for(session, c.site_id)
     if conf.reopen_hours <= 0 or utcnow() - c.closed_at > timedelta(hours=conf.reopen_hours):
         return None
+    # What the visitor told us since it closed (an identify between chats) belongs to the
+    # reopened conversation too, as it would to a new one (conversations.start copies it).
+    told = {k: vs.context[k] for k in _IDENTITY_KEYS if k in vs.context}
+    if told:
+        c.context = {**c.context, **told}
+    if c.contact_id is None and vs.contact_id is not None:
+        c.contact_id = vs.contact_id
     return await reopen(session, c)
+
+
+# The visitor session's context keys that identify writes (app/contacts/service.py).
+_IDENTITY_KEYS = ("name", "email", "email_verified", "unverified_user_id", "unverified_attributes")
 
 
 async def reopen(session: AsyncSession, c: Conversation) -> Conversation:

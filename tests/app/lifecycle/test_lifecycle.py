@@ -232,3 +232,31 @@ async def test_waiting_conversations_are_not_closed_and_sites_set_their_limits(
                 json={"inactivity_minutes": 30, "reopen_hours": 24},
             )
             assert r.status_code == 200
+
+
+async def test_a_reopened_conversation_gets_what_the_visitor_told_since_it_closed(
+    server: RunningServer,
+) -> None:
+    async with server.client() as client:
+        auth = {"Authorization": f"Bearer {await agent_token(client)}"}
+        v = Visitor(server, client)
+        await v.start()
+        await v.say("do gift cards expire?")
+        cid = (await _until(v, _bot_answered))["conversation"]["id"]
+        r = await client.post("/api/v1/widget/close", headers=v.headers)
+        assert r.status_code == 200, r.text
+        # Between the two chats the site tells us who this is (typed, so unverified).
+        r = await client.post(
+            "/api/v1/widget/identify",
+            json={"name": "Grace Hopper", "email": "grace@example.com"},
+            headers=v.headers,
+        )
+        assert r.status_code == 200, r.text
+        r = await v.say("and can I get a refund on one?")
+        assert r.status_code == 201 and r.json()["conversation"]["id"] == cid  # reopened
+        r = await client.get(f"/api/v1/conversations/{cid}", headers=auth)
+        assert r.status_code == 200, r.text
+        agent_view = r.json()
+        assert agent_view["visitor_name"] == "Grace Hopper"
+        assert agent_view["context"]["email"] == "grace@example.com"
+        assert agent_view["context"]["email_verified"] is False
