@@ -39,7 +39,7 @@ export function createConversationPane({ getMe, onSummary, onBack, onToggleConte
   const transferBtn = h('button', { type: 'button', class: 'btn btn-secondary', 'data-testid': 'transfer-conversation', title: 'Transfer to a team or an agent, with a note' },
     icon('users', 16), h('span', null, 'Transfer'));
   transferBtn.addEventListener('click', () => { if (conv) openTransferDialog({ conv, me: me(), onDone: onSummary }); });
-  const closeBtn = h('button', { type: 'button', class: 'btn btn-secondary', 'data-testid': 'close-conversation' },
+  const closeBtn = h('button', { type: 'button', class: 'btn btn-secondary', 'data-testid': 'close-conversation', title: 'Close the conversation' },
     icon('checkCircle', 16), h('span', null, 'Close'));
   const handback = createHandbackButton({ getConv: () => conv, onDone: (s) => onSummary(s) });
   const detailsBtn = h('button', {
