@@ -698,9 +698,12 @@ async def on_assigned(session: AsyncSession, ev: ConversationAssigned) -> None:
 
 
 async def on_released(session: AsyncSession, ev: ConversationReleased) -> None:
-    """An agent has room again: the queue drains to whoever can take it."""
+    """An agent has room again: the queue drains to whoever can take it; a conversation
+    that left the queue unassigned (the visitor gave up) moves the others up."""
     if ev.agent_id is not None:
         await drain(session)
+    else:
+        queue_changed(session, ev.conversation.team)
 
 
 # ------------------------------------------------------------------------- the sweep

@@ -491,6 +491,31 @@ async def test_waiting_visitors_hear_when_the_line_moves(server: RunningServer) 
         assert q["position"] == 1
 
 
+async def test_the_line_moves_when_someone_ahead_gives_up(server: RunningServer) -> None:
+    async with staff(server) as st:
+        key, page = f"quit{token()}", f"/quit-{token()}"
+        await st.team(key)
+        await st.rule(
+            {
+                "name": "Quit",
+                "conditions": [{"field": "page", "value": page}],
+                "actions": {"team": key},
+            }
+        )
+        first = await escalated(server, st.client, page)
+        second = await escalated(server, st.client, page)
+        q = (await st.client.get("/api/v1/widget/queue", headers=second.headers)).json()
+        assert q["position"] == 2
+        async with SSEReader(st.client, "/api/v1/widget/stream", second.headers) as stream:
+            # The visitor ahead ends the chat while still waiting: nobody was assigned.
+            r = await st.client.post("/api/v1/widget/close", headers=first.headers)
+            assert r.status_code == 200, r.text
+            moved = await stream.next("queue.updated")
+            assert moved.data == {"conversation_id": second.conversation_id}  # type: ignore[attr-defined]
+        q = (await st.client.get("/api/v1/widget/queue", headers=second.headers)).json()
+        assert q["position"] == 1
+
+
 async def test_a_team_out_of_its_own_hours_says_when_it_is_back(server: RunningServer) -> None:
     from tests.app.sites.helpers import opens_later
 
