@@ -124,6 +124,10 @@ async def start(session: AsyncSession, vs: VisitorSession) -> Conversation:
         contact_id=vs.contact_id,
         context=dict(vs.context),
     )
+    if "proactive" in vs.context:
+        # The proactive message that led here belongs to this conversation, not to later ones.
+        vs.context = {k: v for k, v in vs.context.items() if k != "proactive"}
+        session.add(vs)
     session.add(c)
     await session.flush()
     (summary,) = await summaries(session, [c])

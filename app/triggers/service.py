@@ -140,4 +140,28 @@ async def record(
     t = await repo.get(session, trigger_id)
     if t is None or t.site_id != site_id:
         raise NotFound(f"Trigger {trigger_id} not found.")
-    return await repo.add_stat(session, trigger_id, session_id, kind, visit)
+    stored = await repo.add_stat(session, trigger_id, session_id, kind, visit)
+    if stored and kind == StatKind.open:
+        await _remember_opened(session, session_id, t)
+    return stored
+
+
+async def _remember_opened(session: AsyncSession, session_id: str, t: Trigger) -> None:
+    """The agent should know the chat began with this proactive message: a visitor's "yes"
+    means nothing without the question. It goes on the conversation the visitor is in, or
+    on their session for the conversation their next message starts."""
+    # Imported here: conversations build on the sites and triggers the widget uses.
+    from app.conversations import repository as conversations
+    from app.visitors.models import VisitorSession
+
+    note = {"trigger_id": t.id, "name": t.name, "message": t.message, "at": utcnow().isoformat()}
+    open_c = await conversations.open_for_session(session, session_id)
+    if open_c is not None:
+        if "proactive" not in (open_c.context or {}):
+            open_c.context = {**(open_c.context or {}), "proactive": note}
+            session.add(open_c)
+        return
+    vs = await session.get(VisitorSession, session_id)
+    if vs is not None:
+        vs.context = {**vs.context, "proactive": note}
+        session.add(vs)

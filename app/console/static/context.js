@@ -101,6 +101,15 @@ function contactSection(contact) {
         e.started_at ? timeEl(e.started_at, { cls: 'trail-time' }) : null))) : h('p', { class: 'ctx-muted' }, 'First conversation.'));
 }
 
+/** The proactive message the visitor answered (context.proactive): their "yes" needs the question. */
+function proactiveSection(p) {
+  if (!p || typeof p !== 'object' || !p.message) return null;
+  return section('Started from a proactive message',
+    h('blockquote', { class: 'ctx-proactive', 'data-testid': 'ctx-proactive' }, String(p.message)),
+    h('p', { class: 'ctx-muted' }, `Trigger: ${p.name ? String(p.name) : `#${p.trigger_id}`}`,
+      p.at ? ' · ' : '', p.at ? timeEl(p.at) : ''));
+}
+
 /** What the visitor answered in the pre-chat form (context.prechat), in the form's order. */
 function prechatSection(prechat) {
   const answers = Array.isArray(prechat?.answers) ? prechat.answers : [];
@@ -242,7 +251,7 @@ export function createContextPanel({ onClose }) {
       trailSec = section('Page trail', h('p', { class: 'ctx-muted' }, 'No page views recorded.'));
     }
 
-    body.replaceChildren(reason ? triageSec : convSec, reason ? convSec : triageSec, ...[prechatSection(ctx.prechat), contactSection(c.contact)].filter(Boolean), visitorSec, trailSec);
+    body.replaceChildren(reason ? triageSec : convSec, reason ? convSec : triageSec, ...[proactiveSection(ctx.proactive), prechatSection(ctx.prechat), contactSection(c.contact)].filter(Boolean), visitorSec, trailSec);
   }
 
   renderEmpty();

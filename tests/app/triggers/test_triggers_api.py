@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import update
+from sqlmodel import col
 
 from app.agents.models import Role
+from app.conversations.models import Conversation
+from app.db import utcnow
 from app.events.service import unit_of_work
 from app.sites.models import Site
 from tests.app.articles.conftest import signed_in
@@ -322,5 +327,49 @@ async def test_stats_count_once_per_session_kind_and_visit(server: RunningServer
                 "stats"
             ]
             assert stats2 == stats
+        finally:
+            await client.delete(f"/api/v1/triggers/{t['id']}", headers=admin)
+
+
+async def test_the_agent_sees_which_proactive_message_started_the_chat(
+    server: RunningServer,
+) -> None:
+    async with server.client() as client:
+        admin = {"Authorization": f"Bearer {await agent_token(client)}"}
+        site_id = await demo_site_id(server, client, admin)
+        t = await _create(client, admin, site_id=site_id, **TIME_ON_PRICING)
+        try:
+            v = Visitor(server, client)
+            await v.start()
+            # The visitor opens the bubble, then answers it: a "yes" needs the question.
+            r = await client.post(
+                "/api/v1/widget/trigger-stats",
+                headers=v.headers,
+                json={"trigger_id": t["id"], "kind": "open", "visit": 1},
+            )
+            assert r.status_code == 204, r.text
+            r = await v.say("yes, which plan has priority support?")
+            assert r.status_code == 201, r.text
+            cid = r.json()["conversation"]["id"]
+            r = await client.get(f"/api/v1/conversations/{cid}", headers=admin)
+            proactive = r.json()["context"]["proactive"]
+            assert proactive["message"] == "Questions about plans?"
+            assert proactive["name"] == "Pricing help" and proactive["trigger_id"] == t["id"]
+
+            # It belongs to that conversation only: the next one starts without it.
+            assert (await client.post("/api/v1/widget/close", headers=v.headers)).status_code == 200
+            async with unit_of_work() as s:
+                # Past the reopen window, so the next message starts a new conversation.
+                await s.exec(
+                    update(Conversation)
+                    .where(col(Conversation.id) == cid)
+                    .values(closed_at=utcnow() - timedelta(days=30))
+                )
+            r = await v.say("another question about delivery")
+            assert r.status_code == 201 and r.json()["conversation"]["id"] != cid
+            r = await client.get(
+                f"/api/v1/conversations/{r.json()['conversation']['id']}", headers=admin
+            )
+            assert "proactive" not in r.json()["context"]
         finally:
             await client.delete(f"/api/v1/triggers/{t['id']}", headers=admin)
