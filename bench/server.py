@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,6 +67,8 @@ class Fixture:
     admin_id: int
     # (visitor session id, conversation id), conversation ids ascending.
     visitors: list[tuple[str, int]] = field(default_factory=list)
+    # Empty: SQLite in data_dir; else a PostgreSQL URL (a database of this run's own).
+    database_url: str = ""
 
     @property
     def origin(self) -> str:
@@ -76,6 +79,7 @@ class Fixture:
 
         return Settings(
             data_dir=self.data_dir,
+            database_url=self.database_url,
             secret_key=self.secret,
             public_url=self.origin,
             demo_allowed_origins=self.origin,
@@ -112,8 +116,9 @@ async def _seed(fx: Fixture) -> tuple[int, int]:
         await engine.dispose()
 
 
-def prepare(data_dir: Path, port: int, n_visitors: int) -> Fixture:
-    """Migrate and seed ``data_dir``, then bulk-insert sessions + assigned conversations."""
+def prepare(data_dir: Path, port: int, n_visitors: int, database_url: str = "") -> Fixture:
+    """Migrate and seed ``data_dir`` (or ``database_url``), then bulk-insert sessions +
+    assigned conversations."""
     from sqlalchemy import create_engine, insert, select
 
     from app.config import set_settings
@@ -123,8 +128,14 @@ def prepare(data_dir: Path, port: int, n_visitors: int) -> Fixture:
     from app.visitors.models import VisitorSession
 
     fx = Fixture(
-        data_dir=data_dir, port=port, secret=secrets.token_urlsafe(32), site_id=0, admin_id=0
+        data_dir=data_dir,
+        port=port,
+        secret=secrets.token_urlsafe(32),
+        site_id=0,
+        admin_id=0,
+        database_url=database_url,
     )
+    data_dir.mkdir(parents=True, exist_ok=True)
     settings = fx.settings()
     # Tokens minted in this process must verify in the server: same secret, via get_settings().
     set_settings(settings)
@@ -231,6 +242,22 @@ def prepare_bot(data_dir: Path, port: int, n_sessions: int, kb_dir: Path) -> Fix
     return fx
 
 
+@contextlib.contextmanager
+def pg_database(admin_url: str) -> Iterator[str]:
+    """A fresh PostgreSQL database for one run (``admin_url`` may create databases);
+    yields its URL and drops it afterwards."""
+    import psycopg
+
+    name = f"parley_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def _child_setup() -> None:
     # Runs in the child between fork and exec: die with the bench, and have the same fd headroom.
     with contextlib.suppress(Exception):
@@ -267,6 +294,7 @@ class Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
         env.update(
             PARLEY_DATA_DIR=str(self.fx.data_dir),
+            PARLEY_DATABASE_URL=self.fx.database_url,
             PARLEY_SECRET_KEY=self.fx.secret,
             PARLEY_PUBLIC_URL=self.fx.origin,
             PARLEY_DEMO_ALLOWED_ORIGINS=self.fx.origin,
@@ -357,6 +385,14 @@ class Server:
 
     def fds(self) -> int:
         return len(os.listdir(f"/proc/{self.pid}/fd"))
+
+    def sockets(self) -> int:
+        """Open sockets (client connections, listeners, DB/Redis connections)."""
+        n = 0
+        for fd in os.listdir(f"/proc/{self.pid}/fd"):
+            with contextlib.suppress(OSError):
+                n += os.readlink(f"/proc/{self.pid}/fd/{fd}").startswith("socket:")
+        return n
 
     def nofile_limit(self) -> str:
         with open(f"/proc/{self.pid}/limits") as f:
