@@ -194,6 +194,7 @@ class RedisBus:
         self._local = InProcessBus()
         self._refs: dict[str, int] = defaultdict(int)
         self._subscribed: set[str] = set()  # what the Redis connection follows
+        self._unsubscribing: set[str] = set()  # an UNSUBSCRIBE in flight
         self._waiters: list[asyncio.Future[None]] = []  # subscribes waiting for a sync
         self._dirty = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
@@ -244,19 +245,25 @@ class RedisBus:
             waiters, self._waiters = self._waiters, []
             add = [ch for ch in self._refs if ch not in self._subscribed]
             drop = [ch for ch in self._subscribed if ch not in self._refs]
+            # Not "subscribed" while the UNSUBSCRIBE is in flight: a subscribe meanwhile
+            # waits for the next round, which subscribes the channel again.
+            self._subscribed.difference_update(drop)
+            self._unsubscribing = set(drop)
             try:
                 if add:
                     await self._pubsub.subscribe(*add)
                     self._subscribed.update(add)
                 if drop:
                     await self._pubsub.unsubscribe(*drop)
-                    self._subscribed.difference_update(drop)
+                self._unsubscribing = set()
             except asyncio.CancelledError:
                 for w in waiters:
                     w.cancel()
                 raise
             except Exception as exc:  # Redis blip: fail these subscribes, try again later
                 log.warning("redis bus: (un)subscribe failed: %s", exc)
+                self._subscribed.update(drop)  # still followed: unsubscribe next round
+                self._unsubscribing = set()
                 for w in waiters:
                     if not w.done():
                         w.set_exception(ConnectionError(f"Redis subscribe failed: {exc}"))
@@ -291,7 +298,7 @@ class RedisBus:
     @property
     def redis_channels(self) -> int:
         """Channels this process still asks Redis for, or is about to (tests, metrics)."""
-        return len(self._subscribed | set(self._refs))
+        return len(self._subscribed | self._unsubscribing | set(self._refs))
 
     async def close(self) -> None:
         """Stop the tasks, end the local subscriptions and close connections."""
