@@ -387,11 +387,28 @@ class Server:
         return len(os.listdir(f"/proc/{self.pid}/fd"))
 
     def sockets(self) -> int:
-        """Open sockets (client connections, listeners, DB/Redis connections)."""
-        n = 0
+        """Open HTTP sockets: the listener and the clients' connections to our port.
+
+        Database and Redis connections are left out: their pools may legitimately keep
+        more connections after a burst (PostgreSQL's up to its pool size), which is not a
+        stream left behind.
+        """
+        inodes: set[str] = set()
         for fd in os.listdir(f"/proc/{self.pid}/fd"):
             with contextlib.suppress(OSError):
-                n += os.readlink(f"/proc/{self.pid}/fd/{fd}").startswith("socket:")
+                link = os.readlink(f"/proc/{self.pid}/fd/{fd}")
+                if link.startswith("socket:["):
+                    inodes.add(link[8:-1])
+        port = f"{self.fx.port:04X}"
+        n = 0
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            with contextlib.suppress(OSError), open(table) as f:
+                next(f, None)
+                for line in f:
+                    cols = line.split()
+                    # local address "IP:PORT" (hex), inode in column 10
+                    if cols[1].rsplit(":", 1)[1] == port and cols[9] in inodes:
+                        n += 1
         return n
 
     def nofile_limit(self) -> str:
