@@ -42,20 +42,10 @@ from bench.report import (
     summary_table,
     widget_sizes,
 )
-from bench.server import (
-    ROOT,
-    Fixture,
-    Server,
-    free_port,
-    pg_database,
-    prepare,
-    prepare_bot,
-    raise_nofile,
-)
+from bench.server import ROOT, Fixture, Server, free_port, prepare, prepare_bot, raise_nofile
 from bench.streams import StreamsResult, run_streams
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 SECTIONS = ("kb", "bot", "streams", "delivery")
 RESULTS_DIR = ROOT / "bench" / "results"
 
@@ -134,14 +124,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     g.add_argument(
         "--redis", action="store_true", help=f"also run with PARLEY_REDIS_URL={REDIS_URL}"
     )
-    g.add_argument(
-        "--pg",
-        metavar="ADMIN_URL",
-        nargs="?",
-        const=PG_ADMIN_URL,
-        help="also run on PostgreSQL: a database created (and dropped) through this URL "
-        f"(default {PG_ADMIN_URL})",
-    )
     p.add_argument("--json", type=Path, metavar="PATH", help="also write the figures here")
     p.add_argument(
         "--results-dir", type=Path, default=RESULTS_DIR, help="where <timestamp>.json goes"
@@ -200,17 +182,15 @@ async def _bench(
     servers: list[Server],
     console: Console,
     out: dict[str, Any],
-    db: str = "",
 ) -> None:
     # Everything imported and prepared so far lives to the end: keep the collector off it,
     # so a full collection cannot stall the stream reader in the middle of a measurement.
     gc.collect()
     gc.freeze()
-    prefix = f"{db} " if db else ""  # SQLite runs keep their plain names
-    backends = [(f"{prefix}in-process", "")]
+    backends = [("in-process", "")]
     if args.redis:
         if _redis_up():
-            backends.append((f"{prefix}redis", REDIS_URL))
+            backends.append(("redis", REDIS_URL))
         else:
             out["notes"].append(f"--redis asked, but nothing answers PING at {REDIS_URL}: skipped.")
 
@@ -229,8 +209,7 @@ async def _bench(
 
         for name, redis_url in backends:
             if "streams" in args.only:
-                log_name = f"server-{name.replace(' ', '-')}-streams.log"
-                srv = Server(fx, redis_url=redis_url, log_name=log_name)
+                srv = Server(fx, redis_url=redis_url, log_name=f"server-{name}-streams.log")
                 servers.append(srv)
                 report(0, 0, f"{name}: starting the server")
                 try:
@@ -254,8 +233,7 @@ async def _bench(
                     srv.stop()
                     out["server_logs"].append(_log_summary(srv, f"{name} streams"))
             if "delivery" in args.only:
-                log_name = f"server-{name.replace(' ', '-')}-delivery.log"
-                srv = Server(fx, redis_url=redis_url, log_name=log_name)
+                srv = Server(fx, redis_url=redis_url, log_name=f"server-{name}-delivery.log")
                 servers.append(srv)
                 report(0, 0, f"{name}: starting the server")
                 t0 = time.monotonic()
@@ -449,20 +427,6 @@ def _streams_and_delivery(
         f"{time.monotonic() - t0:.1f} s; server on {fx.origin}[/dim]"
     )
     _run_async(_bench(args, fx, servers, console, out))
-    if args.pg:
-        # The same runs on PostgreSQL (psycopg, a fresh database dropped afterwards).
-        console.print(f"[dim]PostgreSQL: preparing a database through {args.pg}…[/dim]")
-        try:
-            with pg_database(args.pg) as url:
-                fx_pg = prepare(
-                    tmp / "streams-pg",
-                    free_port(),
-                    max(max(args.streams), args.delivery_streams),
-                    database_url=url,
-                )
-                _run_async(_bench(args, fx_pg, servers, console, out, db="postgres"))
-        except Exception as exc:
-            out["notes"].append(f"[red]PostgreSQL runs failed:[/red] {type(exc).__name__}: {exc}")
 
 
 def main(argv: list[str] | None = None) -> int:

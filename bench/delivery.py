@@ -289,7 +289,7 @@ async def run_delivery(
         async def run(label: str, extra: dict[str, Any], keep: bool = True) -> Run:
             nonlocal n_run
             n_run += 1
-            cfg = base | extra | {"tag": f"{backend.replace(' ', '-')}-{n_run}"}
+            cfg = base | extra | {"tag": f"{backend}-{n_run}"}
             limit = float(cfg["duration"]) + float(cfg["drain"]) + 60
             r = await _one_run(fx, server, reader, cfg, f"{backend}: {label}", progress, limit)
             r.label = label

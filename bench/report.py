@@ -26,10 +26,6 @@ def _verdict(ok: bool, text_ok: str = "meets", text_bad: str = "misses") -> str:
     return f"[green]{text_ok}[/green]" if ok else f"[red]{text_bad}[/red]"
 
 
-def _fds(fds: int, sockets: int | None) -> str:
-    return f"{fds:,}" if sockets is None else f"{fds:,} ({sockets:,})"
-
-
 def streams_table(results: list[dict[str, Any]]) -> Table:
     t = Table(
         title="Idle visitor SSE streams, one app process "
@@ -45,7 +41,7 @@ def streams_table(results: list[dict[str, Any]]) -> Table:
         ("handshake p50/p99 ms", True),
         ("server RSS MB", True),
         ("KB/stream", True),
-        ("server fds (sockets)", True),
+        ("server fds", True),
         ("server CPU", True),
         ("vs budget", False),
     ]:
@@ -53,7 +49,7 @@ def streams_table(results: list[dict[str, Any]]) -> Table:
     for r in results:
         t.add_row(
             r["backend"], "baseline", "0", "", "", "", _mb(r["baseline_rss_kb"]), "",
-            _fds(r["baseline_fds"], r.get("baseline_sockets")), "", "",
+            str(r["baseline_fds"]), "", "",
         )  # fmt: skip
         for lv in r["levels"]:
             failed = ", ".join(f"{k}×{v}" for k, v in lv["failed"].items()) or "0"
@@ -71,7 +67,7 @@ def streams_table(results: list[dict[str, Any]]) -> Table:
                 f"{lv['handshake_p50_ms']:.0f} / {lv['handshake_p99_ms']:.0f}",
                 _mb(lv["rss_kb"]),
                 f"{lv['kb_per_stream']:.1f}",
-                _fds(lv["server_fds"], lv.get("server_sockets")),
+                f"{lv['server_fds']:,}",
                 f"{lv['server_cpu_pct']:.0f}%",
                 verdict,
             )
@@ -91,7 +87,7 @@ def streams_table(results: list[dict[str, Any]]) -> Table:
             )
         t.add_row(
             "", "all closed", "0", "", "", "", _mb(r["rss_after_close_kb"]), "",
-            _fds(r["fds_after_close"], r.get("sockets_after_close")), "", "",
+            f"{r['fds_after_close']:,}", "", "",
         )  # fmt: skip
     return t
 
@@ -167,13 +163,7 @@ def notes_for(out: dict[str, Any]) -> list[str]:
         top = r["levels"][-1] if r["levels"] else None
         if top is None:
             continue
-        # Sockets are what a stream holds; other fds are mostly the DB pool (fixed size).
-        has_sockets = "sockets_after_close" in r
-        leak = (
-            r["sockets_after_close"] - r["baseline_sockets"]
-            if has_sockets
-            else r["fds_after_close"] - r["baseline_fds"]
-        )
+        leak = r["fds_after_close"] - r["baseline_fds"]
         notes.append(
             f"{r['backend']} streams: {top['held']:,}/{top['target']:,} held at "
             f"{top['kb_per_stream']:.1f} KB/stream; peak server RSS "
@@ -181,16 +171,7 @@ def notes_for(out: dict[str, Any]) -> list[str]:
             f"{r['teardown_seconds']:.1f} s, RSS "
             f"{r['rss_after_close_kb'] / 1024:,.0f} MB (baseline {r['baseline_rss_kb'] / 1024:,.0f})"
             f" and {r['fds_after_close']} fds (baseline {r['baseline_fds']}"
-            + (
-                f"; sockets {r['sockets_after_close']}, baseline {r['baseline_sockets']}"
-                if has_sockets
-                else ""
-            )
-            + (
-                f", [red]{leak} not released after 60 s[/red]"
-                if leak > (2 if has_sockets else 5)
-                else ""
-            )
+            + (f", [red]{leak} not released after 60 s[/red]" if leak > 5 else "")
             + ")"
             + (
                 f"; each stream got {r['ping_bytes_per_stream']:.0f} heartbeat bytes while held "

@@ -31,7 +31,6 @@ class Level:
     rss_kb: int
     kb_per_stream: float
     server_fds: int
-    server_sockets: int  # of server_fds: the streams' connections are sockets, DB files are not
     server_threads: int
     server_cpu_pct: float  # of one core, during the ramp
     client_rss_kb: int
@@ -42,7 +41,6 @@ class StreamsResult:
     backend: str
     baseline_rss_kb: int
     baseline_fds: int
-    baseline_sockets: int
     nofile: str
     levels: list[Level] = field(default_factory=list)
     hold_seconds: float = 0.0
@@ -52,7 +50,6 @@ class StreamsResult:
     teardown_seconds: float = 0.0  # until the server's fds were back near the baseline
     rss_after_close_kb: int = 0
     fds_after_close: int = 0
-    sockets_after_close: int = 0
     peak_rss_kb: int = 0
     seconds: float = 0.0
 
@@ -160,7 +157,6 @@ async def run_streams(
         backend=backend,
         baseline_rss_kb=baseline,
         baseline_fds=server.fds(),
-        baseline_sockets=server.sockets(),
         nofile=server.nofile_limit(),
     )
 
@@ -214,7 +210,6 @@ async def run_streams(
                     rss_kb=rss,
                     kb_per_stream=round((rss - baseline) / held, 1) if held else 0.0,
                     server_fds=server.fds(),
-                    server_sockets=server.sockets(),
                     server_threads=server.threads(),
                     server_cpu_pct=round(100 * cpu / ramp_s, 1) if ramp_s else 0.0,
                     client_rss_kb=process_rss_kb(),
@@ -238,21 +233,16 @@ async def run_streams(
         for s in streams:
             s.close()
     # The server must notice the disconnects and tear each stream down (unsubscribe, close
-    # the socket); wait until its sockets are back near the baseline, for at most a minute.
-    # (Other fds are mostly the database pool's, which may have grown to its fixed size.)
+    # the socket); wait until its fds are back near the baseline, for at most a minute.
     t_close = time.monotonic()
     while time.monotonic() - t_close < 60:
         await asyncio.sleep(0.5)
-        if server.sockets() <= result.baseline_sockets + 2:
+        if server.fds() <= result.baseline_fds + 5:
             break
-        progress(
-            done, top, f"{backend}: waiting for the server to close {server.sockets()} sockets"
-        )
+        progress(done, top, f"{backend}: waiting for the server to release {server.fds()} fds")
     result.teardown_seconds = round(time.monotonic() - t_close, 1)
-    await asyncio.sleep(1.0)  # and a moment for what follows a socket's close
     result.rss_after_close_kb = server.rss_kb()
     result.fds_after_close = server.fds()
-    result.sockets_after_close = server.sockets()
     result.peak_rss_kb = server.hwm_kb()
     result.seconds = round(time.monotonic() - t_start, 1)
     return result

@@ -24,6 +24,7 @@ from app.agents.schemas import (
     LoginIn,
     TokenOut,
 )
+from app.config import get_settings
 from app.db import SessionDep, utcnow
 from app.deps import CurrentAgent, current_agent
 from app.errors import Forbidden, NotFound
@@ -62,29 +63,25 @@ async def _seen(agent_id: int) -> None:
 
 async def _with_presence(agent_id: int, events: AsyncIterator[Any]) -> AsyncIterator[Any]:
     """Forward the stream, marking the agent seen while it is open and when it closes."""
-    stop = asyncio.Event()
 
     async def beat() -> None:
-        # Never cancelled mid-write (a cancelled query costs SQLAlchemy its connection):
-        # told to stop, it finishes the write in hand, then marks the agent seen once more
-        # (the offline countdown starts when the last stream closes, not at its last beat).
-        while not stop.is_set():
+        while True:
             with contextlib.suppress(Exception):
                 await _seen(agent_id)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), PRESENCE_SECONDS)
-        with contextlib.suppress(Exception):
-            await _seen(agent_id)
+            await asyncio.sleep(PRESENCE_SECONDS)
 
     task = asyncio.create_task(beat())
     try:
         async for item in events:
             yield item
     finally:
-        stop.set()
-        # Shielded (the disconnect that got us here cancels every other await), bounded.
-        with anyio.move_on_after(10, shield=True), contextlib.suppress(Exception):
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
+        # The offline countdown starts when the last stream closes, not at its last beat
+        # (shielded: the disconnect that got us here cancels every other await).
+        with anyio.CancelScope(shield=True), contextlib.suppress(Exception):
+            await _seen(agent_id)
 
 
 @router.post("/auth/login", response_model=TokenOut)
@@ -107,7 +104,9 @@ async def agent_stream(agent: CurrentAgent, session: SessionDep, request: Reques
     site_ids = [s.id for s in (await session.exec(select(Site))).all() if s.id is not None]
     last = parse_last_event_id(request.headers.get("last-event-id"))
     assert agent.id is not None
-    return sse_response(_with_presence(agent.id, site_events(site_ids, last)))
+    return sse_response(
+        _with_presence(agent.id, site_events(site_ids, last)), get_settings().sse_ping_seconds
+    )
 
 
 @router.get("/agents", response_model=list[AgentAdminOut])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
@@ -72,9 +71,10 @@ async def add_message(
     """Store a message and its ``message.created`` event in one transaction (with the
     files it carries, already checked by ``files.claim``)."""
     assert c.id is not None
+    event = await record_event(session, c, "message.created", {})
     m = Message(
         conversation_id=c.id,
-        seq=0,  # the event's, below
+        seq=event.seq,
         sender=sender,
         author_id=author.id if author else None,
         author_name=author.name if author else author_name,
@@ -84,29 +84,17 @@ async def add_message(
         attachments=[file_brief(a) for a in attachments or []],
         client_message_id=client_message_id,
         stream_id=stream_id,
-        created_at=utcnow(),
+        created_at=event.created_at,
     )
-
-    async def store(seq: int, at: datetime) -> dict[str, Any]:
-        m.seq = seq
-        session.add(m)
-        await session.flush()
-        assert m.id is not None
-        await files.bind(session, attachments or [], c, m.id)
-        return MessageOut.of(m).model_dump(mode="json")
-
-    # One UPDATE numbers the event and sets the inbox preview, one INSERT each for the
-    # message and its event (with its payload): the agent→visitor hot path.
-    await record_event(
-        session,
-        c,
-        "message.created",
-        store,
-        at=m.created_at,
-        conversation_values={
-            "last_message": _preview(m) | {"created_at": m.created_at.isoformat()}
-        },
-    )
+    session.add(m)
+    await session.flush()
+    assert m.id is not None
+    await files.bind(session, attachments or [], c, m.id)
+    event.data = MessageOut.of(m).model_dump(mode="json")
+    c.last_message = _preview(m) | {"created_at": m.created_at.isoformat()}
+    session.add(c)
+    session.add(event)
+    await session.flush()
     return m
 
 

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
@@ -30,15 +30,6 @@ class Subscription(Protocol):
 
     def __aiter__(self) -> AsyncIterator[Event]: ...
 
-    @property
-    def closed(self) -> bool: ...
-
-    async def next(self, idle: float | None = None) -> Event | None:
-        """The next event; None after ``idle`` seconds without one, or once closed."""
-
-    def release(self) -> None:
-        """Stop receiving, synchronously: nothing to await, so nothing to cancel."""
-
     async def close(self) -> None: ...
 
 
@@ -52,90 +43,28 @@ class EventBus(Protocol):
     async def close(self) -> None: ...
 
 
-def _wake(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
-        waiter.set_result(None)
-
-
 class _QueueSubscription:
-    """A subscriber's bounded queue; a slow reader loses live events, never stored ones.
-
-    Lean on purpose (one per open SSE stream, 10k per process): the buffer exists only
-    while events wait, and one future is the only waiter. Closing is synchronous, so a
-    stream torn down by a cancelled task always leaves the bus.
-    """
-
-    __slots__ = ("_bus", "channels", "maxsize", "overflowed", "closed", "_items", "_waiter")
+    """A subscriber's bounded queue; a slow reader loses live events, never stored ones."""
 
     def __init__(self, bus: InProcessBus, channels: tuple[str, ...], maxsize: int = 1000) -> None:
         self._bus = bus
         self.channels = channels
-        self.maxsize = maxsize
+        self.queue: asyncio.Queue[Event] = asyncio.Queue(maxsize)
         self.overflowed = False
-        self.closed = False
-        self._items: deque[Event] | None = None
-        self._waiter: asyncio.Future[None] | None = None
 
     def put(self, event: Event) -> None:
-        if self.closed:
-            return
-        if self._items is None:
-            self._items = deque()
-        if len(self._items) >= self.maxsize:
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:
             # Stored events are replayed from the database on reconnect, so dropping is safe.
             self.overflowed = True
-            return
-        self._items.append(event)
-        self._wake()
 
-    def _wake(self) -> None:
-        if self._waiter is not None:
-            _wake(self._waiter)
-
-    def __aiter__(self) -> _QueueSubscription:
-        return self
-
-    async def __anext__(self) -> Event:
-        while (event := await self.next()) is None:
-            if self.closed:
-                raise StopAsyncIteration
-        return event
-
-    async def next(self, idle: float | None = None) -> Event | None:
-        """The next event; None after ``idle`` seconds without one, or once closed.
-
-        The wait is bounded by a timer on the one waiting future, not a task: an idle SSE stream
-        sends its heartbeat from here (see ``app/events/sse.py``) at no cost per stream.
-        """
-        if not self._items:
-            if self.closed:
-                return None
-            loop = asyncio.get_running_loop()
-            waiter = self._waiter = loop.create_future()
-            timer = loop.call_later(idle, _wake, waiter) if idle else None
-            try:
-                await waiter
-            finally:
-                self._waiter = None
-                if timer is not None:
-                    timer.cancel()
-            if not self._items:
-                return None
-        assert self._items is not None
-        event = self._items.popleft()
-        if not self._items:
-            self._items = None  # an idle stream keeps no buffer
-        return event
-
-    def release(self) -> None:
-        """Leave the bus now (no await: safe in a cancelled task's ``finally``)."""
-        if not self.closed:
-            self.closed = True
-            self._bus._remove(self)
-            self._wake()
+    async def __aiter__(self) -> AsyncIterator[Event]:  # type: ignore[override]
+        while True:
+            yield await self.queue.get()
 
     async def close(self) -> None:
-        self.release()
+        self._bus._remove(self)
 
 
 class InProcessBus:
@@ -170,9 +99,7 @@ class InProcessBus:
         return len({s for subs in self._subs.values() for s in subs})
 
     async def close(self) -> None:
-        """End every subscription (their streams finish)."""
-        for sub in {s for subs in self._subs.values() for s in subs}:
-            sub.release()
+        """Nothing to release."""
         self._subs.clear()
 
 
@@ -181,9 +108,6 @@ class RedisBus:
 
     One Redis connection per process reads every subscribed channel and hands events
     to the local in-process bus, so 10k SSE streams do not mean 10k Redis connections.
-    Which channels that connection follows is reconciled by one task from the local
-    reference counts: subscribing waits for it, closing never does, so a stream cancelled
-    at any point (a client gone mid-subscribe, a shutdown) leaves nothing subscribed.
     """
 
     def __init__(self, url: str) -> None:
@@ -193,13 +117,8 @@ class RedisBus:
         self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         self._local = InProcessBus()
         self._refs: dict[str, int] = defaultdict(int)
-        self._subscribed: set[str] = set()  # what the Redis connection follows
-        self._unsubscribing: set[str] = set()  # an UNSUBSCRIBE in flight
-        self._waiters: list[asyncio.Future[None]] = []  # subscribes waiting for a sync
-        self._dirty = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
-        self._syncer: asyncio.Task[None] | None = None
-        self._closing = False
+        self._lock = asyncio.Lock()
 
     async def publish(self, channel: str, event: Event) -> None:
         """Publish to every instance (including this one, via Redis)."""
@@ -209,73 +128,30 @@ class RedisBus:
         """Subscribe locally, and in Redis for channels not yet followed by this process."""
         sub = await self._local.subscribe(*channels)
         assert isinstance(sub, _QueueSubscription)
-        for ch in channels:
-            self._refs[ch] += 1
-        rsub = _RedisSubscription(self, sub)
-        if self._syncer is None:
-            self._syncer = asyncio.create_task(self._sync())
-            self._reader = asyncio.create_task(self._read())
-        if all(ch in self._subscribed for ch in channels):
-            return rsub
-        waiter = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
-        self._dirty.set()
-        try:
-            await waiter
-        except BaseException:
-            rsub.release()  # cancelled (client gone) or Redis down: undo, then re-raise
-            raise
-        return rsub
+        async with self._lock:
+            new = [ch for ch in channels if self._refs[ch] == 0]
+            for ch in channels:
+                self._refs[ch] += 1
+            if new:
+                await self._pubsub.subscribe(*new)
+            if self._reader is None:
+                self._reader = asyncio.create_task(self._read())
+        return _RedisSubscription(self, sub)
 
-    def _release(self, sub: _QueueSubscription) -> None:
-        sub.release()
-        for ch in sub.channels:
-            self._refs[ch] -= 1
-            if self._refs[ch] <= 0:
-                del self._refs[ch]
-                self._dirty.set()  # the syncer unsubscribes it
-
-    async def _sync(self) -> None:
-        """Make the Redis connection follow exactly the channels someone here listens to."""
-        while not self._closing:
-            await self._dirty.wait()
-            self._dirty.clear()
-            if self._closing:
-                break
-            waiters, self._waiters = self._waiters, []
-            add = [ch for ch in self._refs if ch not in self._subscribed]
-            drop = [ch for ch in self._subscribed if ch not in self._refs]
-            # Not "subscribed" while the UNSUBSCRIBE is in flight: a subscribe meanwhile
-            # waits for the next round, which subscribes the channel again.
-            self._subscribed.difference_update(drop)
-            self._unsubscribing = set(drop)
-            try:
-                if add:
-                    await self._pubsub.subscribe(*add)
-                    self._subscribed.update(add)
-                if drop:
-                    await self._pubsub.unsubscribe(*drop)
-                self._unsubscribing = set()
-            except asyncio.CancelledError:
-                for w in waiters:
-                    w.cancel()
-                raise
-            except Exception as exc:  # Redis blip: fail these subscribes, try again later
-                log.warning("redis bus: (un)subscribe failed: %s", exc)
-                self._subscribed.update(drop)  # still followed: unsubscribe next round
-                self._unsubscribing = set()
-                for w in waiters:
-                    if not w.done():
-                        w.set_exception(ConnectionError(f"Redis subscribe failed: {exc}"))
-                await asyncio.sleep(0.5)
-                self._dirty.set()
-                continue
-            for w in waiters:
-                if not w.done():
-                    w.set_result(None)
+    async def _release(self, sub: _QueueSubscription) -> None:
+        self._local._remove(sub)
+        async with self._lock:
+            gone = []
+            for ch in sub.channels:
+                self._refs[ch] -= 1
+                if self._refs[ch] <= 0:
+                    del self._refs[ch]
+                    gone.append(ch)
+            if gone:
+                await self._pubsub.unsubscribe(*gone)
 
     async def _read(self) -> None:
-        while not self._closing:
+        while True:
             try:
                 if not self._pubsub.subscribed:
                     await asyncio.sleep(0.05)
@@ -290,57 +166,27 @@ class RedisBus:
                 log.exception("redis bus reader error")
                 await asyncio.sleep(0.5)
 
-    @property
-    def subscriber_count(self) -> int:
-        """Number of live subscriptions in this process (for tests and metrics)."""
-        return self._local.subscriber_count
-
-    @property
-    def redis_channels(self) -> int:
-        """Channels this process still asks Redis for, or is about to (tests, metrics)."""
-        return len(self._subscribed | self._unsubscribing | set(self._refs))
-
     async def close(self) -> None:
-        """Stop the tasks, end the local subscriptions and close connections."""
-        # Told, woken, then cancelled: redis-py can swallow a cancellation that lands in
-        # the middle of a command, and a task that missed it must still end (bounded).
-        self._closing = True
-        self._dirty.set()
-        tasks = [t for t in (self._syncer, self._reader) if t is not None]
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.wait(tasks, timeout=5)
-        await self._local.close()
+        """Stop the reader and close connections."""
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reader
         with contextlib.suppress(Exception):
             await self._pubsub.aclose()
         await self._redis.aclose()
 
 
 class _RedisSubscription:
-    __slots__ = ("_bus", "_sub")
-
     def __init__(self, bus: RedisBus, sub: _QueueSubscription) -> None:
         self._bus = bus
         self._sub = sub
 
-    def __aiter__(self) -> _QueueSubscription:
-        return self._sub
-
-    @property
-    def closed(self) -> bool:
-        return self._sub.closed
-
-    async def next(self, idle: float | None = None) -> Event | None:
-        return await self._sub.next(idle)
-
-    def release(self) -> None:
-        """Leave the bus now (no await: safe in a cancelled task's ``finally``)."""
-        if not self._sub.closed:
-            self._bus._release(self._sub)
+    def __aiter__(self) -> AsyncIterator[Event]:
+        return self._sub.__aiter__()
 
     async def close(self) -> None:
-        self.release()
+        await self._bus._release(self._sub)
 
 
 _bus: EventBus | None = None

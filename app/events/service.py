@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import update
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -42,8 +41,6 @@ class RecordedEvent:
 
 
 RecordedListener = Callable[[AsyncSession, list[RecordedEvent]], Awaitable[None]]
-# Builds an event's payload once its sequence number and time are known.
-EventPayload = Callable[[int, datetime], Awaitable[dict[str, Any]]]
 _listeners: list[RecordedListener] = []
 
 
@@ -98,7 +95,7 @@ async def run_listeners(session: AsyncSession) -> None:
         RecordedEvent(
             type=e.type,
             site_id=e.site_id,
-            data=e.data,
+            data=e.data,  # final now: add_message fills it in after record_event
             created_at=e.created_at,
             conversation_id=e.conversation_id,
             seq=e.seq,
@@ -120,53 +117,39 @@ async def record_event(
     session: AsyncSession,
     conversation: Conversation,
     type_: str,
-    data: dict[str, Any] | EventPayload,
+    data: dict[str, Any],
     *,
     visitor_visible: bool = True,
     touch: bool = True,
-    at: datetime | None = None,
-    conversation_values: dict[str, Any] | None = None,
 ) -> ConversationEvent:
     """Store an event with the conversation's next sequence number, in the caller's transaction.
 
     The ``UPDATE … RETURNING`` takes the conversation's row lock, so concurrent writers get
     consecutive numbers and the unique (conversation_id, seq) constraint never trips.
     ``touch=False`` leaves ``updated_at`` (the inbox order) alone, e.g. for read receipts.
-
-    The event row is inserted once, with its payload: ``data``, or a builder awaited with
-    the sequence number and time when the payload needs them (``add_message`` stores its
-    message there). ``conversation_values`` go into the same UPDATE (e.g. ``last_message``)
-    and ``at`` is the event's time (default now): one round trip for the conversation row.
     """
     assert conversation.id is not None
-    now = at or utcnow()
+    now = utcnow()
     values: dict[str, Any] = {"last_seq": Conversation.last_seq + 1}
     if touch:
         values["updated_at"] = now
-    if conversation_values:
-        values.update(conversation_values)
     result = await session.exec(
         update(Conversation)
         .where(Conversation.id == conversation.id)  # type: ignore[arg-type]
         .values(**values)
         .returning(col(Conversation.last_seq))
-        .execution_options(synchronize_session=False)  # set below, from what was written
     )
     seq = int(result.scalar_one())
-    # What the UPDATE wrote, as the row's loaded state: the next flush writes none of it again.
-    set_committed_value(conversation, "last_seq", seq)
+    conversation.last_seq = seq
     if touch:
-        set_committed_value(conversation, "updated_at", now)
-    for key, value in (conversation_values or {}).items():
-        set_committed_value(conversation, key, value)
-    payload = data if isinstance(data, dict) else await data(seq, now)
+        conversation.updated_at = now
     event = ConversationEvent(
         conversation_id=conversation.id,
         site_id=conversation.site_id,
         seq=seq,
         type=type_,
         visitor_visible=visitor_visible,
-        data=to_jsonable(payload),
+        data=to_jsonable(data),
         created_at=now,
     )
     session.add(event)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, BackgroundTasks, Request, Response, status
 
 from app.bot.worker import wake_bot
+from app.config import get_settings
 from app.conversations import offline
 from app.conversations import repository as conv_repo
 from app.conversations import service as conversations
@@ -154,4 +155,7 @@ async def stream(visitor: CurrentVisitor, session: SessionDep, request: Request)
     """
     c = await conv_repo.latest_for_session(session, visitor.session.id)
     last = parse_last_event_id(request.headers.get("last-event-id"))
-    return sse_response(visitor_events(visitor.session.id, c.id if c else None, last))
+    return sse_response(
+        visitor_events(visitor.session.id, c.id if c else None, last),
+        get_settings().sse_ping_seconds,
+    )

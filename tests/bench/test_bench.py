@@ -87,32 +87,3 @@ def test_kb_and_bot_sections_print_their_figures(tmp_path: Path) -> None:
     assert any(b.startswith("Knowledge ingestion") for b in budgets)
     verdicts = {row[2] for row in fig["summary"]}
     assert verdicts <= {"OK", "OVER", "UNDER", "not run", "—"}
-
-
-def test_streams_and_delivery_run_on_sqlite_and_postgres(tmp_path: Path) -> None:
-    """Both databases; the server's memory and descriptors before, during and after."""
-    stdout, fig = _run(
-        tmp_path,
-        "--only", "streams,delivery",
-        "--streams", "40",
-        "--hold", "0",
-        "--rates", "20",
-        "--duration", "1",
-        "--delivery-streams", "10",
-        "--pg",
-    )  # fmt: skip
-    assert not [n for n in fig["notes"] if "failed" in n], fig["notes"]
-    assert [r["backend"] for r in fig["streams"]] == ["in-process", "postgres in-process"]
-    for r in fig["streams"]:
-        (level,) = r["levels"]
-        assert level["held"] == 40
-        # Every stream's connection is a socket of the server while held, and gone after.
-        assert level["server_sockets"] >= r["baseline_sockets"] + 40
-        assert r["sockets_after_close"] <= r["baseline_sockets"] + 2, r
-        assert r["baseline_rss_kb"] > 0 and r["rss_after_close_kb"] > 0
-    assert [r["backend"] for r in fig["delivery"]] == ["in-process", "postgres in-process"]
-    for r in fig["delivery"]:
-        for run in r["runs"]:
-            assert run["accepted"] == run["scheduled"] and not run["errors"], run
-            assert run["lost"] == 0, run
-    assert "all closed" in stdout and "postgres in-process" in stdout
