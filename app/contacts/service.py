@@ -216,6 +216,10 @@ async def remember_typed(
     await _remember_unverified(session, vs, IdentifyIn(name=name, email=email))
 
 
+# What an unverified identify keeps on the visitor session's context (and a conversation's).
+UNVERIFIED_KEYS = ("name", "email", "email_verified", "unverified_user_id", "unverified_attributes")
+
+
 async def _remember_unverified(session: AsyncSession, vs: VisitorSession, body: IdentifyIn) -> None:
     """Keep typed details on the session (and its open conversation), flagged unverified."""
     await visitors.lock(session, vs)  # as in link_session: either order finds the other

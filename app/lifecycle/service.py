@@ -19,6 +19,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import get_settings
+from app.contacts.service import UNVERIFIED_KEYS
 from app.conversations import repository as conv_repo
 from app.conversations import service as conversations
 from app.conversations.models import Conversation, Sender, Status
@@ -96,16 +97,12 @@ async def reopen_recent(session: AsyncSession, vs: VisitorSession) -> Conversati
         return None
     # What the visitor told us since it closed (an identify between chats) belongs to the
     # reopened conversation too, as it would to a new one (conversations.start copies it).
-    told = {k: vs.context[k] for k in _IDENTITY_KEYS if k in vs.context}
+    told = {k: vs.context[k] for k in UNVERIFIED_KEYS if k in vs.context}
     if told:
         c.context = {**c.context, **told}
     if c.contact_id is None and vs.contact_id is not None:
         c.contact_id = vs.contact_id
     return await reopen(session, c)
-
-
-# The visitor session's context keys that identify writes (app/contacts/service.py).
-_IDENTITY_KEYS = ("name", "email", "email_verified", "unverified_user_id", "unverified_attributes")
 
 
 async def reopen(session: AsyncSession, c: Conversation) -> Conversation:

@@ -8,6 +8,8 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from app.db import utcnow
 from app.routing.worker import sweep
 from tests.app.routing.helpers import (
@@ -462,7 +464,11 @@ async def test_transfer_to_a_team_or_an_agent_with_a_private_note(server: Runnin
         assert "Gus knows refunds" not in str([e.data for e in seen])
 
 
-async def test_waiting_visitors_hear_when_the_line_moves(server: RunningServer) -> None:
+@pytest.mark.parametrize("leaves", ["claimed", "gives_up"])
+async def test_waiting_visitors_hear_when_the_line_moves(
+    server: RunningServer, leaves: str
+) -> None:
+    """The visitor ahead is claimed by an agent, or ends the chat while still waiting."""
     async with staff(server) as st:
         key, page = f"line{token()}", f"/line-{token()}"
         await st.team(key)
@@ -479,39 +485,17 @@ async def test_waiting_visitors_hear_when_the_line_moves(server: RunningServer) 
         q = (await st.client.get("/api/v1/widget/queue", headers=second.headers)).json()
         assert q["position"] == 2
         async with SSEReader(st.client, "/api/v1/widget/stream", second.headers) as stream:
-            r = await st.client.post(
-                f"/api/v1/conversations/{first.conversation_id}/claim",  # type: ignore[attr-defined]
-                headers=st.agents["Lou"]["headers"],
-            )
-            assert r.status_code == 200
-            moved = await stream.next("queue.updated")
-            assert moved.data == {"conversation_id": second.conversation_id}  # type: ignore[attr-defined]
-            assert moved.id is None  # live only, never replayed
-        q = (await st.client.get("/api/v1/widget/queue", headers=second.headers)).json()
-        assert q["position"] == 1
-
-
-async def test_the_line_moves_when_someone_ahead_gives_up(server: RunningServer) -> None:
-    async with staff(server) as st:
-        key, page = f"quit{token()}", f"/quit-{token()}"
-        await st.team(key)
-        await st.rule(
-            {
-                "name": "Quit",
-                "conditions": [{"field": "page", "value": page}],
-                "actions": {"team": key},
-            }
-        )
-        first = await escalated(server, st.client, page)
-        second = await escalated(server, st.client, page)
-        q = (await st.client.get("/api/v1/widget/queue", headers=second.headers)).json()
-        assert q["position"] == 2
-        async with SSEReader(st.client, "/api/v1/widget/stream", second.headers) as stream:
-            # The visitor ahead ends the chat while still waiting: nobody was assigned.
-            r = await st.client.post("/api/v1/widget/close", headers=first.headers)
+            if leaves == "claimed":
+                r = await st.client.post(
+                    f"/api/v1/conversations/{first.conversation_id}/claim",  # type: ignore[attr-defined]
+                    headers=st.agents["Lou"]["headers"],
+                )
+            else:  # nobody was assigned: no agent's room frees up, the line still moves
+                r = await st.client.post("/api/v1/widget/close", headers=first.headers)
             assert r.status_code == 200, r.text
             moved = await stream.next("queue.updated")
             assert moved.data == {"conversation_id": second.conversation_id}  # type: ignore[attr-defined]
+            assert moved.id is None  # live only, never replayed
         q = (await st.client.get("/api/v1/widget/queue", headers=second.headers)).json()
         assert q["position"] == 1
 
